@@ -1,0 +1,49 @@
+// The engine boundary: what the facade asks of an engine. Flat: numbers and packed Float32 rows
+// in, numbers and copies out. Both engines (src/js/, and the WebAssembly core) implement it.
+import type { ArenaPlan } from './plan.js';
+
+export type EngineName = 'js' | 'wasm';
+
+/** The network's shape as the engine needs it: widths input → output, codes from src/abi.ts. */
+export interface NetworkShape {
+  widths: readonly number[];
+  /** Activation code of each weight layer. */
+  activations: readonly number[];
+  loss: number;
+}
+
+export interface Engine {
+  readonly name: EngineName;
+  /** The arena layout in force. */
+  readonly plan: ArenaPlan;
+  /** Makes room for passes of `passRows` rows and `dataRows` training rows; keeps the parameters and generator. */
+  reserve(passRows: number, dataRows: number): void;
+  /** Seeds the generator and draws the initial weights. */
+  initParams(seed: number): void;
+  /** A copy of every parameter: W1 (out × in, row-major), b1, W2, b2, … */
+  getParams(): Float32Array;
+  setParams(values: Float32Array): void;
+  /** A copy of the gradients of the last backward pass, in the parameters' layout. */
+  getGrads(): Float32Array;
+  /** A copy of the generator's four state words. */
+  getRngState(): Uint32Array;
+  setRngState(state: Uint32Array): void;
+  /** Copies the training set in (rows × inputs, rows × outputs) and resets the shuffle order. */
+  loadData(x: Float32Array, y: Float32Array, rows: number): void;
+  /**
+   * Runs up to `epochs` epochs over the loaded rows, writing each epoch's summed loss to
+   * `losses[lossOffset + e]`. Stops after the first epoch whose loss is not finite; returns how many ran.
+   */
+  trainEpochs(
+    epochs: number, batchSize: number, shuffle: boolean, learningRate: number, losses: Float64Array, lossOffset: number,
+  ): number;
+  /** One gradient step on these rows as one batch; returns their summed loss before the step. */
+  trainBatch(x: Float32Array, y: Float32Array, rows: number, learningRate: number): number;
+  /** Forward and backward without a step (gradients then readable by getGrads); returns the summed loss. */
+  computeGradients(x: Float32Array, y: Float32Array, rows: number): number;
+  /** The summed loss over these rows. */
+  evaluateLoss(x: Float32Array, y: Float32Array, rows: number): number;
+  /** Writes rows × outputs predictions to `out`. */
+  predict(x: Float32Array, rows: number, out: Float32Array): void;
+  dispose(): void;
+}

@@ -1,0 +1,7 @@
+// backprop-wasm: the public entry point.
+export { NeuralNetwork } from './network.js';
+export type { FitHistory, NetworkJSON, Weights } from './network.js';
+export type { Matrix, TypedMatrix } from './data.js';
+export type { Activation, EngineChoice, FitOptions, Loss, NetworkOptions, OutputActivation } from './options.js';
+export type { EngineName } from './engine.js';
+export { BackpropError, DivergenceError, ShapeError, StateError, ValueError } from './errors.js';

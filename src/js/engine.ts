@@ -1,0 +1,53 @@
+// The pure-TypeScript engine: an ArrayBuffer arena driven by the model functions in ./train.ts.
+// The fallback where WebAssembly is unavailable, and the yardstick every benchmark compares with.
+import { ArenaEngine, type ArenaViews } from '../arena-engine.js';
+import type { NetworkShape } from '../engine.js';
+import type { ArenaPlan } from '../plan.js';
+import { backward, batchLoss, forward, initParams, resetIndex, trainEpochs, trainStep } from './train.js';
+
+export class JsEngine extends ArenaEngine {
+  readonly name = 'js' as const;
+
+  constructor(shape: NetworkShape) {
+    super(shape);
+  }
+
+  protected allocate(plan: ArenaPlan): ArenaViews {
+    const buffer = new ArrayBuffer(plan.bytes);
+    return { f: new Float32Array(buffer), u: new Uint32Array(buffer), base: 0 };
+  }
+
+  protected runInit(seed: number): void {
+    initParams(this.views.f, this.views.u, seed);
+  }
+
+  protected runForward(rows: number): void {
+    forward(this.views.f, this.views.u, rows);
+  }
+
+  protected runBatchLoss(rows: number): number {
+    return batchLoss(this.views.f, this.views.u, rows);
+  }
+
+  protected runBackward(rows: number): void {
+    backward(this.views.f, this.views.u, rows);
+  }
+
+  protected runStep(rows: number, learningRate: number): number {
+    return trainStep(this.views.f, this.views.u, rows, learningRate);
+  }
+
+  protected runEpochs(
+    epochs: number, rows: number, batchSize: number, shuffle: boolean, learningRate: number, losses: Float64Array, lossOffset: number,
+  ): number {
+    return trainEpochs(this.views.f, this.views.u, epochs, rows, batchSize, shuffle, learningRate, losses, lossOffset);
+  }
+
+  protected runResetIndex(rows: number): void {
+    resetIndex(this.views.u, rows);
+  }
+
+  dispose(): void {
+    // Nothing to release: the ArrayBuffer goes with the last reference to this engine.
+  }
+}

@@ -1,0 +1,127 @@
+// The arena plan: where every region of one network's memory lives. Pure; both engines use it.
+import {
+  H_DATA_ROWS, H_DATA_X, H_DATA_Y, H_GRADS, H_INDEX, H_LAYERS, H_LAYER_BASE, H_LOSS, H_PARAM_COUNT,
+  H_PARAMS, H_PASS_ROWS, H_TARGETS, LAYER_WORDS, L_ACT, L_BIAS, L_DBIAS, L_DINPUT, L_DOUTPUT,
+  L_DWEIGHT, L_IN, L_INPUT, L_OUT, L_OUTPUT, L_WEIGHT,
+} from './abi.js';
+
+/** What a plan is made from: the network's shape and how many rows it must hold. */
+export interface PlanInput {
+  /** Widths, input → output. */
+  widths: readonly number[];
+  /** Activation code of each weight layer (widths.length − 1 entries). */
+  activations: readonly number[];
+  loss: number;
+  /** Rows one forward/backward pass holds: the batch size, or a prediction chunk. */
+  passRows: number;
+  /** Rows of training data the arena holds. */
+  dataRows: number;
+}
+
+export interface LayerPlan {
+  inWidth: number;
+  outWidth: number;
+  activation: number;
+  weight: number;
+  bias: number;
+  dweight: number;
+  dbias: number;
+  input: number;
+  output: number;
+  doutput: number;
+  /** 0 for the first layer, whose input needs no gradient. */
+  dinput: number;
+}
+
+/** Byte offsets of every region, relative to the arena's base, and the arena's total size. */
+export interface ArenaPlan extends PlanInput {
+  headerWords: number;
+  params: number;
+  paramCount: number;
+  grads: number;
+  targets: number;
+  dataX: number;
+  dataY: number;
+  index: number;
+  layers: LayerPlan[];
+  bytes: number;
+}
+
+const ALIGN = 16;
+const align = (bytes: number): number => Math.ceil(bytes / ALIGN) * ALIGN;
+
+/** Lays out header, params, grads, activations, deltas, targets, data and index, each 16-byte aligned. */
+export function planArena(input: PlanInput): ArenaPlan {
+  const { widths, passRows, dataRows } = input;
+  const L = widths.length - 1;
+  const headerWords = H_LAYER_BASE + L * LAYER_WORDS;
+  let cursor = align(headerWords * 4);
+  const take = (floats: number): number => {
+    const at = cursor;
+    cursor = align(cursor + floats * 4);
+    return at;
+  };
+
+  // Parameters are packed with no gaps (W1, b1, W2, b2, …) so that the whole region is one
+  // vector for the optimiser and one copy for getParams; grads mirror it exactly.
+  let paramCount = 0;
+  for (let l = 0; l < L; l++) paramCount += widths[l + 1] * (widths[l] + 1);
+  const params = take(paramCount);
+  const grads = take(paramCount);
+
+  const activations = widths.map((n) => take(passRows * n));
+  const deltas = widths.map((n, l) => (l === 0 ? 0 : take(passRows * n)));
+  const targets = take(passRows * widths[L]);
+  const dataX = take(dataRows * widths[0]);
+  const dataY = take(dataRows * widths[L]);
+  const index = take(dataRows);
+
+  const layers: LayerPlan[] = [];
+  let offset = 0;
+  for (let l = 0; l < L; l++) {
+    const inWidth = widths[l];
+    const outWidth = widths[l + 1];
+    const weight = params + offset * 4;
+    const bias = weight + inWidth * outWidth * 4;
+    layers.push({
+      inWidth, outWidth, activation: input.activations[l],
+      weight, bias, dweight: weight - params + grads, dbias: bias - params + grads,
+      input: activations[l], output: activations[l + 1], doutput: deltas[l + 1], dinput: deltas[l],
+    });
+    offset += outWidth * (inWidth + 1);
+  }
+  return {
+    ...input, headerWords, params, paramCount, grads, targets, dataX, dataY, index, layers, bytes: cursor,
+  };
+}
+
+/** Writes the plan into the header words at the arena's start, with offsets moved by `base` bytes. */
+export function writeHeader(words: Uint32Array, plan: ArenaPlan, base: number): void {
+  const h = (i: number, v: number): void => { words[(base >>> 2) + i] = v; };
+  const at = (offset: number): number => (offset === 0 ? 0 : base + offset);
+  h(H_LAYERS, plan.layers.length);
+  h(H_PASS_ROWS, plan.passRows);
+  h(H_DATA_ROWS, plan.dataRows);
+  h(H_LOSS, plan.loss);
+  h(H_PARAMS, at(plan.params));
+  h(H_PARAM_COUNT, plan.paramCount);
+  h(H_GRADS, at(plan.grads));
+  h(H_TARGETS, at(plan.targets));
+  h(H_DATA_X, at(plan.dataX));
+  h(H_DATA_Y, at(plan.dataY));
+  h(H_INDEX, at(plan.index));
+  plan.layers.forEach((layer, l) => {
+    const r = H_LAYER_BASE + l * LAYER_WORDS;
+    h(r + L_IN, layer.inWidth);
+    h(r + L_OUT, layer.outWidth);
+    h(r + L_ACT, layer.activation);
+    h(r + L_WEIGHT, at(layer.weight));
+    h(r + L_BIAS, at(layer.bias));
+    h(r + L_DWEIGHT, at(layer.dweight));
+    h(r + L_DBIAS, at(layer.dbias));
+    h(r + L_INPUT, at(layer.input));
+    h(r + L_OUTPUT, at(layer.output));
+    h(r + L_DOUTPUT, at(layer.doutput));
+    h(r + L_DINPUT, at(layer.dinput));
+  });
+}
