@@ -1,0 +1,75 @@
+// The seeded generator against independent references: xoshiro128** and splitmix32 in BigInt,
+// exact integer ranges, and the portable logarithm against Math.log.
+import { describe, expect, it } from 'vitest';
+import { portableLog, rngBelow, rngNext, rngNormal, rngSeed, shuffleIndex } from '../src/js/rng.js';
+
+const M32 = (1n << 32n) - 1n;
+const rotl = (x: bigint, k: bigint): bigint => ((x << k) | (x >> (32n - k))) & M32;
+
+function referenceStream(seed: number, count: number): number[] {
+  let s = BigInt(seed);
+  const state: bigint[] = [];
+  for (let i = 0; i < 4; i++) {
+    s = (s + 0x9e3779b9n) & M32;
+    let z = s;
+    z = ((z ^ (z >> 16n)) * 0x21f0aaadn) & M32;
+    z = ((z ^ (z >> 15n)) * 0x735a2d97n) & M32;
+    state.push(z ^ (z >> 15n));
+  }
+  const out: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const [s0, s1, s2, s3] = state;
+    out.push(Number((rotl((s1 * 5n) & M32, 7n) * 9n) & M32));
+    const t = (s1 << 9n) & M32;
+    state[2] = s2 ^ s0; state[3] = s3 ^ s1; state[1] = s1 ^ state[2]; state[0] = s0 ^ state[3];
+    state[2] ^= t; state[3] = rotl(state[3], 11n);
+  }
+  return out;
+}
+
+describe('seeded generator', () => {
+  it('matches a BigInt xoshiro128** seeded by splitmix32', () => {
+    for (const seed of [0, 1, 42, 0xffffffff]) {
+      const u = new Uint32Array(4);
+      rngSeed(u, 0, seed);
+      const got = Array.from({ length: 1000 }, () => rngNext(u, 0));
+      expect(got).toEqual(referenceStream(seed, 1000));
+    }
+  });
+
+  it('rngBelow is the exact high word of next·n, for n up to 2³²', () => {
+    const a = new Uint32Array(4), b = new Uint32Array(4);
+    rngSeed(a, 0, 7); rngSeed(b, 0, 7);
+    for (const n of [1, 2, 3, 10, 1000, 2 ** 21 + 1, 2 ** 31 + 12345, 2 ** 32]) {
+      for (let i = 0; i < 200; i++) {
+        const x = BigInt(rngNext(b, 0));
+        const j = rngBelow(a, 0, n);
+        expect(j).toBe(Number((x * BigInt(n)) >> 32n));
+        expect(j).toBeLessThan(n);
+      }
+    }
+  });
+
+  it('portableLog agrees with Math.log to within 2 ulps over (0, 1]', () => {
+    for (let k = 0; k < 20000; k++) {
+      const x = k === 0 ? 1 : Math.pow(2, -46 * (k / 20000)) * (0.5 + ((k * 7919) % 1000) / 2000);
+      const ref = Math.log(x);
+      expect(Math.abs(portableLog(x) - ref)).toBeLessThanOrEqual(Math.max(Math.abs(ref), 1) * 4.5e-16);
+    }
+  });
+
+  it('normals have mean 0 and variance 1, and shuffles are permutations', () => {
+    const u = new Uint32Array(4 + 1000);
+    rngSeed(u, 0, 3);
+    const n = 200000;
+    let sum = 0, sq = 0;
+    for (let i = 0; i < n; i++) { const v = rngNormal(u, 0); sum += v; sq += v * v; }
+    expect(Math.abs(sum / n)).toBeLessThan(0.012); // 5 standard errors
+    expect(Math.abs(sq / n - 1)).toBeLessThan(0.02);
+    for (let i = 0; i < 1000; i++) u[4 + i] = i;
+    shuffleIndex(u, 0, 4, 1000);
+    const order = Array.from(u.subarray(4));
+    expect([...order].sort((p, q) => p - q)).toEqual(Array.from({ length: 1000 }, (_, i) => i));
+    expect(order.filter((v, i) => v === i).length).toBeLessThan(10);
+  });
+});
