@@ -16,18 +16,24 @@ export interface ArenaViews {
 
 export abstract class ArenaEngine implements Engine {
   abstract readonly name: EngineName;
-  plan: ArenaPlan;
-  protected views: ArenaViews;
+  plan!: ArenaPlan;
+  protected views!: ArenaViews;
   private loadedRows = 0;
 
-  protected constructor(readonly shape: NetworkShape) {
-    this.plan = planArena({ ...shape, passRows: PASS_ROWS, dataRows: 0 });
+  protected constructor(readonly shape: NetworkShape) {}
+
+  /** Plans and allocates the first arena; subclasses call it once their own fields are set. */
+  protected start(): void {
+    this.plan = planArena({ ...this.shape, passRows: PASS_ROWS, dataRows: 0 });
     this.views = this.allocate(this.plan);
     writeHeader(this.views.u, this.plan, this.views.base);
+    this.attach();
   }
 
   /** Memory for a new arena of `plan.bytes`, zeroed. The previous arena stays readable until this returns. */
   protected abstract allocate(plan: ArenaPlan): ArenaViews;
+  /** Called once the new arena's header is written. */
+  protected attach(): void {}
   protected abstract runInit(seed: number): void;
   protected abstract runForward(rows: number): void;
   protected abstract runBatchLoss(rows: number): number;
@@ -52,6 +58,7 @@ export abstract class ArenaEngine implements Engine {
     });
     this.views = this.allocate(this.plan);
     writeHeader(this.views.u, this.plan, this.views.base);
+    this.attach();
     // Everything that outlives a pass moves over: parameters, generator, and the loaded training set.
     const move = (from: number, to: number, words: number, typed: 'f' | 'u'): void => {
       const source = old.views[typed], start = (old.views.base + from) >>> 2;

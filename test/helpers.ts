@@ -3,7 +3,7 @@
 import type { EngineName } from '../src/index.js';
 
 /** Every behavioural suite runs once per engine. */
-export const ENGINES: EngineName[] = ['js'];
+export const ENGINES: EngineName[] = ['wasm', 'js'];
 
 /** A small deterministic generator for test data, independent of the library's own. */
 export function testRandom(seed: number): () => number {

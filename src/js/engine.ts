@@ -10,6 +10,7 @@ export class JsEngine extends ArenaEngine {
 
   constructor(shape: NetworkShape) {
     super(shape);
+    this.start();
   }
 
   protected allocate(plan: ArenaPlan): ArenaViews {

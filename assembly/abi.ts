@@ -1,0 +1,54 @@
+// Codes and header layout shared by both engines. Must match src/abi.ts word for word
+// (test/abi.test.ts compares the two files).
+
+/** Activation codes, as stored in the arena header. */
+export const ACT_IDENTITY = 0;
+export const ACT_SIGMOID = 1;
+export const ACT_TANH = 2;
+export const ACT_RELU = 3;
+export const ACT_LEAKY_RELU = 4;
+export const ACT_SOFTMAX = 5;
+
+/** Loss codes. */
+export const LOSS_MSE = 0;
+export const LOSS_CROSS_ENTROPY = 1;
+
+/** Slope of leakyRelu for negative inputs (PyTorch's default). */
+export const LEAKY_SLOPE = 0.01;
+
+/** Cross-entropy never takes a log below this (PyTorch's BCELoss clamps at -100 too). */
+export const LOG_FLOOR = -100;
+
+// Header: u32 words at the start of the arena. Offsets are bytes from the arena's base.
+export const H_LAYERS = 0; // L, the number of weight layers
+export const H_PASS_ROWS = 1; // rows one forward/backward pass can hold
+export const H_DATA_ROWS = 2; // rows the training-set region can hold
+export const H_LOSS = 3; // loss code
+export const H_PARAMS = 4; // byte offset of the parameters: W1, b1, W2, b2, …
+export const H_PARAM_COUNT = 5; // number of f32 parameters
+export const H_GRADS = 6; // byte offset of the gradients (same layout as the parameters)
+export const H_TARGETS = 7; // byte offset of the gathered targets, passRows × outputs
+export const H_DATA_X = 8; // byte offset of the training inputs, dataRows × inputs
+export const H_DATA_Y = 9; // byte offset of the training targets, dataRows × outputs
+export const H_INDEX = 10; // byte offset of the u32 row permutation, dataRows
+export const H_SCRATCH = 11; // byte offset of scratch for a packed Wᵀ, the largest C × OC
+export const H_RNG = 12; // four u32 words of generator state, 16-byte aligned
+export const H_LOSSES = 16; // byte offset of LOSS_SLOTS f64 epoch losses written by trainEpochs
+export const H_LAYER_BASE = 20; // first layer record
+
+/** How many epochs one trainEpochs call may run: the f64 slots of the losses region. */
+export const LOSS_SLOTS = 1024;
+
+// Layer record l (l = 0 … L-1) at word H_LAYER_BASE + l * LAYER_WORDS.
+export const LAYER_WORDS = 12;
+export const L_IN = 0; // C, the input width
+export const L_OUT = 1; // OC, the output width
+export const L_ACT = 2; // activation code
+export const L_WEIGHT = 3; // byte offset of W, OC × C row-major
+export const L_BIAS = 4; // byte offset of b, OC
+export const L_DWEIGHT = 5; // byte offset of dW
+export const L_DBIAS = 6; // byte offset of db
+export const L_INPUT = 7; // byte offset of this layer's input activations, passRows × C
+export const L_OUTPUT = 8; // byte offset of this layer's output activations, passRows × OC
+export const L_DOUTPUT = 9; // byte offset of ∂L/∂(output), passRows × OC; becomes ∂L/∂z in place
+export const L_DINPUT = 10; // byte offset of ∂L/∂(input), passRows × C (the previous layer's L_DOUTPUT); 0 for layer 0

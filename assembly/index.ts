@@ -1,0 +1,22 @@
+// The WebAssembly core's exports: the model functions the engine calls, the kernels the tests
+// call, and the codes the host mirrors in src/abi.ts. Only numbers and pointers cross.
+export {
+  useArena, initParams, forward, batchLoss, backward, trainStep, gatherBatch, resetIndex, trainEpoch, trainEpochs,
+} from './train';
+export {
+  matmulForward, matmulForwardNaive, matmulBackwardInput, matmulBackwardInputNaive, matmulBackwardWeight,
+  matmulBackwardWeightNaive, setScratch,
+} from './matmul';
+export {
+  activationForward, activationBackward, sigmoidForward, tanhForward, expf32,
+} from './activation';
+export { sgdUpdate } from './update';
+export { rngSeed, rngNext, rngNormal, portableLog } from './rng';
+
+/** The core's SIMD flag as built, so the host can tell the release build from the scalar one. */
+export const SIMD: bool = ASC_FEATURE_SIMD;
+
+/** Where the core's static data ends: the host places arenas after it. */
+export function dataEnd(): usize {
+  return __heap_base;
+}

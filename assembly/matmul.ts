@@ -1,0 +1,303 @@
+// Matrix-product kernels of a dense layer, the twins of src/js/matmul.ts, over raw pointers.
+// Legend: B batch rows, C input width, OC output width. W is OC × C row-major (out × in).
+// All three products of backprop run on one register-blocked SIMD kernel, `gemm`, which computes
+//   out[r, j] = init[j] + Σ_k a[r·ars + k·aks] · p[k·pks + j]
+// on 4 × 8 blocks held in eight v128 accumulators; only the panel p must be contiguous along j.
+//   forward       X·Wᵀ : a = X,     p = Wᵀ (packed once per call into scratch), init = bias
+//   input grad    δ·W  : a = δ,     p = W as it is
+//   weight grad   δᵀ·X : a = δᵀ (a stride, not a copy), p = X as it is
+// One-row forward (batch 1, the seed's fit) is a matrix-vector product over W's rows instead,
+// because packing W for a single row would cost as much as the product.
+// The scalar build (no SIMD) runs the same loops as the pure-TS engine. …Naive twins are the
+// plain definitions, kept for the tests.
+
+/** Scratch for the packed Wᵀ, set from the arena header by train.ts. */
+export let scratch: usize = 0;
+
+export function setScratch(pointer: usize): void {
+  scratch = pointer;
+}
+
+/** out (B×OC) = inp (B×C) · Wᵀ + bias. */
+export function matmulForward(out: usize, inp: usize, weight: usize, bias: usize, B: i32, C: i32, OC: i32): void {
+  if (!ASC_FEATURE_SIMD) {
+    matmulForwardScalar(out, inp, weight, bias, B, C, OC);
+  } else if (B == 1) {
+    matvec(out, inp, weight, bias, C, OC);
+  } else {
+    transpose(scratch, weight, OC, C);
+    gemm(out, OC, inp, C, 1, scratch, OC, bias, B, OC, C);
+  }
+}
+
+/** dinp (B×C) = dout (B×OC) · W. Writes, as in src/js/matmul.ts. */
+export function matmulBackwardInput(dinp: usize, dout: usize, weight: usize, B: i32, C: i32, OC: i32): void {
+  if (ASC_FEATURE_SIMD) gemm(dinp, C, dout, OC, 1, weight, C, 0, B, C, OC);
+  else matmulBackwardInputScalar(dinp, dout, weight, B, C, OC);
+}
+
+/** dweight (OC×C) = doutᵀ · inp; dbias (OC) = column sums of dout. Writes. */
+export function matmulBackwardWeight(dweight: usize, dbias: usize, dout: usize, inp: usize, B: i32, C: i32, OC: i32): void {
+  if (ASC_FEATURE_SIMD) {
+    gemm(dweight, C, dout, 1, OC, inp, C, 0, OC, C, B);
+    columnSums(dbias, dout, B, OC);
+  } else {
+    matmulBackwardWeightScalar(dweight, dbias, dout, inp, B, C, OC);
+  }
+}
+
+// ---- the SIMD kernel ----
+
+/** out[r·ldo + j] = init[j] + Σ_k a[r·ars + k·aks] · p[k·pks + j], for r < R, j < J, k < K; init = 0 when null. */
+function gemm(out: usize, ldo: i32, a: usize, ars: i32, aks: i32, p: usize, pks: i32, init: usize, R: i32, J: i32, K: i32): void {
+  const J8 = J & ~7;
+  let r = 0;
+  for (; r + 4 <= R; r += 4) {
+    const ar = a + (<usize>(r * ars) << 2);
+    const orow = out + (<usize>(r * ldo) << 2);
+    for (let j = 0; j < J8; j += 8) {
+      block4x8(orow + (<usize>j << 2), ldo, ar, ars, aks, p + (<usize>j << 2), pks, init == 0 ? 0 : init + (<usize>j << 2), K);
+    }
+    for (let j = J8; j < J; j++) {
+      for (let i = 0; i < 4; i++) {
+        store<f32>(orow + (<usize>(i * ldo + j) << 2), dotStrided(ar + (<usize>(i * ars) << 2), aks, p + (<usize>j << 2), pks, init, j, K));
+      }
+    }
+  }
+  for (; r < R; r++) {
+    const ar = a + (<usize>(r * ars) << 2);
+    const orow = out + (<usize>(r * ldo) << 2);
+    for (let j = 0; j < J8; j += 8) {
+      block1x8(orow + (<usize>j << 2), ar, aks, p + (<usize>j << 2), pks, init == 0 ? 0 : init + (<usize>j << 2), K);
+    }
+    for (let j = J8; j < J; j++) store<f32>(orow + (<usize>j << 2), dotStrided(ar, aks, p + (<usize>j << 2), pks, init, j, K));
+  }
+}
+
+/** Four rows × eight columns in eight accumulators; `o` points at out[r, j], `p` at p[0, j], `init` at init[j] or 0. */
+// @ts-ignore: decorator
+@inline function block4x8(o: usize, ldo: i32, a: usize, ars: i32, aks: i32, p: usize, pks: i32, init: usize, K: i32): void {
+  let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+  if (init != 0) {
+    c00 = v128.load(init); c01 = v128.load(init, 16);
+    c10 = c00; c11 = c01; c20 = c00; c21 = c01; c30 = c00; c31 = c01;
+  }
+  const rowStep = <usize>ars << 2, kStep = <usize>aks << 2, pStep = <usize>pks << 2;
+  let ak = a, pk = p;
+  for (let k = 0; k < K; k++) {
+    const p0 = v128.load(pk), p1 = v128.load(pk, 16);
+    const a0 = v128.load32_splat(ak);
+    const a1 = v128.load32_splat(ak + rowStep);
+    const a2 = v128.load32_splat(ak + 2 * rowStep);
+    const a3 = v128.load32_splat(ak + 3 * rowStep);
+    c00 = f32x4.add(c00, f32x4.mul(a0, p0)); c01 = f32x4.add(c01, f32x4.mul(a0, p1));
+    c10 = f32x4.add(c10, f32x4.mul(a1, p0)); c11 = f32x4.add(c11, f32x4.mul(a1, p1));
+    c20 = f32x4.add(c20, f32x4.mul(a2, p0)); c21 = f32x4.add(c21, f32x4.mul(a2, p1));
+    c30 = f32x4.add(c30, f32x4.mul(a3, p0)); c31 = f32x4.add(c31, f32x4.mul(a3, p1));
+    ak += kStep;
+    pk += pStep;
+  }
+  const oStep = <usize>ldo << 2;
+  v128.store(o, c00); v128.store(o, c01, 16);
+  v128.store(o + oStep, c10); v128.store(o + oStep, c11, 16);
+  v128.store(o + 2 * oStep, c20); v128.store(o + 2 * oStep, c21, 16);
+  v128.store(o + 3 * oStep, c30); v128.store(o + 3 * oStep, c31, 16);
+}
+
+/** One row × eight columns, for the rows left over after the blocks of four. */
+// @ts-ignore: decorator
+@inline function block1x8(o: usize, a: usize, aks: i32, p: usize, pks: i32, init: usize, K: i32): void {
+  let c0 = f32x4.splat(0), c1 = c0;
+  if (init != 0) { c0 = v128.load(init); c1 = v128.load(init, 16); }
+  const kStep = <usize>aks << 2, pStep = <usize>pks << 2;
+  let ak = a, pk = p;
+  for (let k = 0; k < K; k++) {
+    const ak0 = v128.load32_splat(ak);
+    c0 = f32x4.add(c0, f32x4.mul(ak0, v128.load(pk)));
+    c1 = f32x4.add(c1, f32x4.mul(ak0, v128.load(pk, 16)));
+    ak += kStep;
+    pk += pStep;
+  }
+  v128.store(o, c0);
+  v128.store(o, c1, 16);
+}
+
+/** init[j] + Σ_k a[k·aks] · p[k·pks], for the columns left over after the blocks of eight. */
+// @ts-ignore: decorator
+@inline function dotStrided(a: usize, aks: i32, p: usize, pks: i32, init: usize, j: i32, K: i32): f32 {
+  let s: f32 = init == 0 ? 0 : load<f32>(init + (<usize>j << 2));
+  const kStep = <usize>aks << 2, pStep = <usize>pks << 2;
+  let ak = a, pk = p;
+  for (let k = 0; k < K; k++) {
+    s += load<f32>(ak) * load<f32>(pk);
+    ak += kStep;
+    pk += pStep;
+  }
+  return s;
+}
+
+/** t (C×OC) = Wᵀ for W (OC×C). */
+function transpose(t: usize, w: usize, OC: i32, C: i32): void {
+  for (let o = 0; o < OC; o++) {
+    const row = w + (<usize>(o * C) << 2);
+    for (let c = 0; c < C; c++) store<f32>(t + (<usize>(c * OC + o) << 2), load<f32>(row + (<usize>c << 2)));
+  }
+}
+
+/** out (OC) = W (OC×C) · x (C) + bias: four rows of W at a time, SIMD along C. */
+function matvec(out: usize, x: usize, weight: usize, bias: usize, C: i32, OC: i32): void {
+  const C4 = C & ~3;
+  let o = 0;
+  for (; o + 4 <= OC; o += 4) {
+    const w0 = weight + (<usize>(o * C) << 2), step = <usize>C << 2;
+    const w1 = w0 + step, w2 = w1 + step, w3 = w2 + step;
+    let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0;
+    for (let c = 0; c < C4; c += 4) {
+      const at = <usize>c << 2;
+      const xc = v128.load(x + at);
+      s0 = f32x4.add(s0, f32x4.mul(xc, v128.load(w0 + at)));
+      s1 = f32x4.add(s1, f32x4.mul(xc, v128.load(w1 + at)));
+      s2 = f32x4.add(s2, f32x4.mul(xc, v128.load(w2 + at)));
+      s3 = f32x4.add(s3, f32x4.mul(xc, v128.load(w3 + at)));
+    }
+    let r0 = lanes(s0), r1 = lanes(s1), r2 = lanes(s2), r3 = lanes(s3);
+    for (let c = C4; c < C; c++) {
+      const xc = load<f32>(x + (<usize>c << 2));
+      const at = <usize>c << 2;
+      r0 += xc * load<f32>(w0 + at); r1 += xc * load<f32>(w1 + at);
+      r2 += xc * load<f32>(w2 + at); r3 += xc * load<f32>(w3 + at);
+    }
+    const b = bias + (<usize>o << 2), y = out + (<usize>o << 2);
+    store<f32>(y, r0 + load<f32>(b)); store<f32>(y, r1 + load<f32>(b, 4), 4);
+    store<f32>(y, r2 + load<f32>(b, 8), 8); store<f32>(y, r3 + load<f32>(b, 12), 12);
+  }
+  for (; o < OC; o++) {
+    const w = weight + (<usize>(o * C) << 2);
+    let s: f32 = 0;
+    for (let c = 0; c < C; c++) s += load<f32>(x + (<usize>c << 2)) * load<f32>(w + (<usize>c << 2));
+    store<f32>(out + (<usize>o << 2), s + load<f32>(bias + (<usize>o << 2)));
+  }
+}
+
+// @ts-ignore: decorator
+@inline function lanes(v: v128): f32 {
+  return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
+}
+
+/** dbias (OC) = Σ_b dout[b, ·]. */
+function columnSums(dbias: usize, dout: usize, B: i32, OC: i32): void {
+  memory.fill(dbias, 0, <usize>OC << 2);
+  for (let b = 0; b < B; b++) {
+    const row = dout + (<usize>(b * OC) << 2);
+    for (let o = 0; o < OC; o++) {
+      const at = <usize>o << 2;
+      store<f32>(dbias + at, load<f32>(dbias + at) + load<f32>(row + at));
+    }
+  }
+}
+
+// ---- the scalar build: the loops of the pure-TS engine ----
+
+function matmulForwardScalar(out: usize, inp: usize, weight: usize, bias: usize, B: i32, C: i32, OC: i32): void {
+  for (let b = 0; b < B; b++) {
+    const x = inp + (<usize>(b * C) << 2), y = out + (<usize>(b * OC) << 2);
+    let o = 0;
+    for (; o + 4 <= OC; o += 4) {
+      const w0 = weight + (<usize>(o * C) << 2), step = <usize>C << 2;
+      const w1 = w0 + step, w2 = w1 + step, w3 = w2 + step;
+      const bo = bias + (<usize>o << 2);
+      let s0 = load<f32>(bo), s1 = load<f32>(bo, 4), s2 = load<f32>(bo, 8), s3 = load<f32>(bo, 12);
+      for (let c = 0; c < C; c++) {
+        const at = <usize>c << 2;
+        const xc = load<f32>(x + at);
+        s0 += xc * load<f32>(w0 + at); s1 += xc * load<f32>(w1 + at);
+        s2 += xc * load<f32>(w2 + at); s3 += xc * load<f32>(w3 + at);
+      }
+      const yo = y + (<usize>o << 2);
+      store<f32>(yo, s0); store<f32>(yo, s1, 4); store<f32>(yo, s2, 8); store<f32>(yo, s3, 12);
+    }
+    for (; o < OC; o++) {
+      const w = weight + (<usize>(o * C) << 2);
+      let s = load<f32>(bias + (<usize>o << 2));
+      for (let c = 0; c < C; c++) s += load<f32>(x + (<usize>c << 2)) * load<f32>(w + (<usize>c << 2));
+      store<f32>(y + (<usize>o << 2), s);
+    }
+  }
+}
+
+function matmulBackwardInputScalar(dinp: usize, dout: usize, weight: usize, B: i32, C: i32, OC: i32): void {
+  for (let b = 0; b < B; b++) {
+    const dx = dinp + (<usize>(b * C) << 2), g = dout + (<usize>(b * OC) << 2);
+    memory.fill(dx, 0, <usize>C << 2);
+    let o = 0;
+    for (; o + 4 <= OC; o += 4) {
+      const go = g + (<usize>o << 2);
+      const g0 = load<f32>(go), g1 = load<f32>(go, 4), g2 = load<f32>(go, 8), g3 = load<f32>(go, 12);
+      const w0 = weight + (<usize>(o * C) << 2), step = <usize>C << 2;
+      const w1 = w0 + step, w2 = w1 + step, w3 = w2 + step;
+      for (let c = 0; c < C; c++) {
+        const at = <usize>c << 2;
+        store<f32>(dx + at, load<f32>(dx + at) + (g0 * load<f32>(w0 + at) + g1 * load<f32>(w1 + at) + g2 * load<f32>(w2 + at) + g3 * load<f32>(w3 + at)));
+      }
+    }
+    for (; o < OC; o++) {
+      const go = load<f32>(g + (<usize>o << 2));
+      const w = weight + (<usize>(o * C) << 2);
+      for (let c = 0; c < C; c++) {
+        const at = <usize>c << 2;
+        store<f32>(dx + at, load<f32>(dx + at) + go * load<f32>(w + at));
+      }
+    }
+  }
+}
+
+function matmulBackwardWeightScalar(dweight: usize, dbias: usize, dout: usize, inp: usize, B: i32, C: i32, OC: i32): void {
+  memory.fill(dweight, 0, <usize>(OC * C) << 2);
+  columnSums(dbias, dout, B, OC);
+  for (let o = 0; o < OC; o++) {
+    const d = dweight + (<usize>(o * C) << 2);
+    for (let b = 0; b < B; b++) {
+      const go = load<f32>(dout + (<usize>(b * OC + o) << 2));
+      const x = inp + (<usize>(b * C) << 2);
+      for (let c = 0; c < C; c++) {
+        const at = <usize>c << 2;
+        store<f32>(d + at, load<f32>(d + at) + go * load<f32>(x + at));
+      }
+    }
+  }
+}
+
+// ---- naive twins: the definitions, for the tests ----
+
+export function matmulForwardNaive(out: usize, inp: usize, weight: usize, bias: usize, B: i32, C: i32, OC: i32): void {
+  for (let b = 0; b < B; b++) {
+    for (let o = 0; o < OC; o++) {
+      let s = load<f32>(bias + (<usize>o << 2));
+      for (let c = 0; c < C; c++) s += load<f32>(inp + (<usize>(b * C + c) << 2)) * load<f32>(weight + (<usize>(o * C + c) << 2));
+      store<f32>(out + (<usize>(b * OC + o) << 2), s);
+    }
+  }
+}
+
+export function matmulBackwardInputNaive(dinp: usize, dout: usize, weight: usize, B: i32, C: i32, OC: i32): void {
+  for (let b = 0; b < B; b++) {
+    for (let c = 0; c < C; c++) {
+      let s: f32 = 0;
+      for (let o = 0; o < OC; o++) s += load<f32>(dout + (<usize>(b * OC + o) << 2)) * load<f32>(weight + (<usize>(o * C + c) << 2));
+      store<f32>(dinp + (<usize>(b * C + c) << 2), s);
+    }
+  }
+}
+
+export function matmulBackwardWeightNaive(dweight: usize, dbias: usize, dout: usize, inp: usize, B: i32, C: i32, OC: i32): void {
+  for (let o = 0; o < OC; o++) {
+    let sb: f32 = 0;
+    for (let b = 0; b < B; b++) sb += load<f32>(dout + (<usize>(b * OC + o) << 2));
+    store<f32>(dbias + (<usize>o << 2), sb);
+    for (let c = 0; c < C; c++) {
+      let s: f32 = 0;
+      for (let b = 0; b < B; b++) s += load<f32>(dout + (<usize>(b * OC + o) << 2)) * load<f32>(inp + (<usize>(b * C + c) << 2));
+      store<f32>(dweight + (<usize>(o * C + c) << 2), s);
+    }
+  }
+}

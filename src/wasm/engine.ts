@@ -1,0 +1,98 @@
+// The WebAssembly engine: an arena in the linear memory of its own instance of the core. The
+// memory is created at the planned size and never grown: growing would detach every view of it,
+// and in V8 the first detach slows every typed-array loop in the process for good. A plan that
+// needs more room gets a new memory and instance, and the arena is copied over.
+import { instantiateSync } from '@assemblyscript/loader';
+import { ArenaEngine, type ArenaViews } from '../arena-engine.js';
+import type { NetworkShape } from '../engine.js';
+import type { ArenaPlan } from '../plan.js';
+import type { Core } from './module.js';
+
+/** The core's exports the engine calls: numbers and pointers only. */
+interface CoreExports {
+  useArena(base: number): void;
+  initParams(seed: number): void;
+  forward(rows: number): void;
+  batchLoss(rows: number): number;
+  backward(rows: number): void;
+  trainStep(rows: number, learningRate: number): number;
+  trainEpochs(epochs: number, rows: number, batchSize: number, shuffle: number, learningRate: number): number;
+  resetIndex(rows: number): void;
+}
+
+const PAGE = 65536;
+
+export class WasmEngine extends ArenaEngine {
+  readonly name = 'wasm' as const;
+  private core!: CoreExports;
+  private losses!: Float64Array;
+
+  constructor(shape: NetworkShape, private readonly compiled: Core) {
+    super(shape);
+    this.start();
+  }
+
+  /** The linear memory of this engine's instance (for tests that check views never detach). */
+  memory!: WebAssembly.Memory;
+
+  protected allocate(plan: ArenaPlan): ArenaViews {
+    const base = this.compiled.arenaBase;
+    const pages = Math.ceil((base + plan.bytes) / PAGE);
+    // maximum = initial: a grow would fail loudly instead of detaching views.
+    const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+    // The loader decodes abort() messages of the debug build; hot calls use the raw exports.
+    const { instance } = instantiateSync(this.compiled.module, { env: { memory } });
+    this.memory = memory;
+    this.core = instance.exports as unknown as CoreExports;
+    this.losses = new Float64Array(memory.buffer, base + plan.losses, plan.lossSlots);
+    return { f: new Float32Array(memory.buffer), u: new Uint32Array(memory.buffer), base };
+  }
+
+  protected override attach(): void {
+    this.core.useArena(this.views.base);
+  }
+
+  protected runInit(seed: number): void {
+    this.core.initParams(seed);
+  }
+
+  protected runForward(rows: number): void {
+    this.core.forward(rows);
+  }
+
+  protected runBatchLoss(rows: number): number {
+    return this.core.batchLoss(rows);
+  }
+
+  protected runBackward(rows: number): void {
+    this.core.backward(rows);
+  }
+
+  protected runStep(rows: number, learningRate: number): number {
+    return this.core.trainStep(rows, learningRate);
+  }
+
+  protected runEpochs(
+    epochs: number, rows: number, batchSize: number, shuffle: boolean, learningRate: number, losses: Float64Array, lossOffset: number,
+  ): number {
+    for (let done = 0; done < epochs;) {
+      const chunk = Math.min(epochs - done, this.losses.length);
+      const ran = this.core.trainEpochs(chunk, rows, batchSize, shuffle ? 1 : 0, learningRate);
+      losses.set(this.losses.subarray(0, ran), lossOffset + done);
+      done += ran;
+      if (ran < chunk) return done;
+    }
+    return epochs;
+  }
+
+  protected runResetIndex(rows: number): void {
+    this.core.resetIndex(rows);
+  }
+
+  dispose(): void {
+    // Dropping the instance and memory lets the garbage collector take them.
+    const empty = new ArrayBuffer(0);
+    this.views = { f: new Float32Array(empty), u: new Uint32Array(empty), base: 0 };
+    this.core = undefined as unknown as CoreExports;
+  }
+}
