@@ -47,9 +47,12 @@ const P0: usize = 6, TANH_SMALL: usize = 12, T0: usize = 13, TWO: usize = 18, SL
   let r = f32x4.sub(x, f32x4.mul(n, kv(LN2_HI)));
   r = f32x4.sub(r, f32x4.mul(n, kv(LN2_LO)));
   const z = f32x4.mul(r, r);
-  let y = kv(P0);
-  for (let i: usize = 1; i < 6; i++) y = f32x4.add(f32x4.mul(y, r), kv(P0 + i));
-  y = f32x4.add(f32x4.add(f32x4.mul(y, z), r), kv(ONE));
+  // Estrin's scheme: three independent pairs, then two steps, instead of six dependent ones.
+  const q0 = f32x4.add(f32x4.mul(kv(P0 + 4), r), kv(P0 + 5));
+  const q1 = f32x4.add(f32x4.mul(kv(P0 + 2), r), kv(P0 + 3));
+  const q2 = f32x4.add(f32x4.mul(kv(P0), r), kv(P0 + 1));
+  const y0 = f32x4.add(f32x4.mul(f32x4.add(f32x4.mul(q2, z), q1), z), q0);
+  const y = f32x4.add(f32x4.add(f32x4.mul(y0, z), r), kv(ONE));
   const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
   return f32x4.mul(y, scale);
 }
@@ -63,9 +66,10 @@ const P0: usize = 6, TANH_SMALL: usize = 12, T0: usize = 13, TWO: usize = 18, SL
   let r = x - n * ks(LN2_HI);
   r = r - n * ks(LN2_LO);
   const z = r * r;
-  let y = ks(P0);
-  for (let i: usize = 1; i < 6; i++) y = y * r + ks(P0 + i);
-  y = y * z + r + ks(ONE);
+  const q0 = ks(P0 + 4) * r + ks(P0 + 5);
+  const q1 = ks(P0 + 2) * r + ks(P0 + 3);
+  const q2 = ks(P0) * r + ks(P0 + 1);
+  const y = ((q2 * z + q1) * z + q0) * z + r + ks(ONE);
   return y * reinterpret<f32>((<i32>n + 127) << 23);
 }
 

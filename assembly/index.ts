@@ -5,7 +5,7 @@ export {
 } from './train';
 export {
   matmulForward, matmulForwardNaive, matmulBackwardInput, matmulBackwardInputNaive, matmulBackwardWeight,
-  matmulBackwardWeightNaive, setScratch,
+  matmulBackwardWeightNaive,
 } from './matmul';
 export {
   activationForward, activationBackward, sigmoidForward, tanhForward, expf32,

@@ -1,87 +1,66 @@
 // Matrix-product kernels of a dense layer, the twins of src/js/matmul.ts, over raw pointers.
 // Legend: B batch rows, C input width, OC output width. W is OC × C row-major (out × in).
-// All three products of backprop run on one register-blocked SIMD kernel, `gemm`, which computes
-//   out[r, j] = init[j] + Σ_k a[r·ars + k·aks] · p[k·pks + j]
-// on 4 × 8 blocks held in eight v128 accumulators; only the panel p must be contiguous along j.
-//   forward       X·Wᵀ : a = X,     p = Wᵀ (packed once per call into scratch), init = bias
+// The two backward products run on one register-blocked SIMD kernel, `gemm`, which computes
+//   out[r, j] = Σ_k a[r·ars + k·aks] · p[k·pks + j]
+// on 4 × 8 blocks held in eight v128 accumulators; only the panel p must be contiguous along j:
 //   input grad    δ·W  : a = δ,     p = W as it is
 //   weight grad   δᵀ·X : a = δᵀ (a stride, not a copy), p = X as it is
-// One-row forward (batch 1, the seed's fit) is a matrix-vector product over W's rows instead,
-// because packing W for a single row would cost as much as the product.
+// The forward product X·Wᵀ has both operands contiguous along C, so it runs as blocks of dot
+// products (4 rows × 2 units: the same six loads per eight multiply-adds as gemm) and needs
+// no transposed copy of W.
 // The scalar build (no SIMD) runs the same loops as the pure-TS engine. …Naive twins are the
 // plain definitions, kept for the tests.
 
-/** Scratch for the packed Wᵀ, set from the arena header by train.ts. */
-export let scratch: usize = 0;
-
-export function setScratch(pointer: usize): void {
-  scratch = pointer;
-}
-
 /** out (B×OC) = inp (B×C) · Wᵀ + bias. */
 export function matmulForward(out: usize, inp: usize, weight: usize, bias: usize, B: i32, C: i32, OC: i32): void {
-  if (!ASC_FEATURE_SIMD) {
-    matmulForwardScalar(out, inp, weight, bias, B, C, OC);
-  } else if (B == 1) {
-    matvec(out, inp, weight, bias, C, OC);
-  } else {
-    transpose(scratch, weight, OC, C);
-    gemm(out, OC, inp, C, 1, scratch, OC, bias, B, OC, C);
-  }
+  if (ASC_FEATURE_SIMD) linearDot(out, inp, weight, bias, B, C, OC);
+  else matmulForwardScalar(out, inp, weight, bias, B, C, OC);
 }
 
 /** dinp (B×C) = dout (B×OC) · W. Writes, as in src/js/matmul.ts. */
 export function matmulBackwardInput(dinp: usize, dout: usize, weight: usize, B: i32, C: i32, OC: i32): void {
-  if (ASC_FEATURE_SIMD) gemm(dinp, C, dout, OC, 1, weight, C, 0, B, C, OC);
+  if (ASC_FEATURE_SIMD) gemm(dinp, C, dout, OC, 1, weight, C, B, C, OC);
   else matmulBackwardInputScalar(dinp, dout, weight, B, C, OC);
 }
 
 /** dweight (OC×C) = doutᵀ · inp; dbias (OC) = column sums of dout. Writes. */
 export function matmulBackwardWeight(dweight: usize, dbias: usize, dout: usize, inp: usize, B: i32, C: i32, OC: i32): void {
   if (ASC_FEATURE_SIMD) {
-    gemm(dweight, C, dout, 1, OC, inp, C, 0, OC, C, B);
+    gemm(dweight, C, dout, 1, OC, inp, C, OC, C, B);
     columnSums(dbias, dout, B, OC);
   } else {
     matmulBackwardWeightScalar(dweight, dbias, dout, inp, B, C, OC);
   }
 }
 
-// ---- the SIMD kernel ----
+// ---- the SIMD kernels ----
 
-/** out[r·ldo + j] = init[j] + Σ_k a[r·ars + k·aks] · p[k·pks + j], for r < R, j < J, k < K; init = 0 when null. */
-function gemm(out: usize, ldo: i32, a: usize, ars: i32, aks: i32, p: usize, pks: i32, init: usize, R: i32, J: i32, K: i32): void {
+/** out[r·ldo + j] = Σ_k a[r·ars + k·aks] · p[k·pks + j], for r < R, j < J, k < K. */
+function gemm(out: usize, ldo: i32, a: usize, ars: i32, aks: i32, p: usize, pks: i32, R: i32, J: i32, K: i32): void {
   const J8 = J & ~7;
   let r = 0;
   for (; r + 4 <= R; r += 4) {
     const ar = a + (<usize>(r * ars) << 2);
     const orow = out + (<usize>(r * ldo) << 2);
-    for (let j = 0; j < J8; j += 8) {
-      block4x8(orow + (<usize>j << 2), ldo, ar, ars, aks, p + (<usize>j << 2), pks, init == 0 ? 0 : init + (<usize>j << 2), K);
-    }
+    for (let j = 0; j < J8; j += 8) block4x8(orow + (<usize>j << 2), ldo, ar, ars, aks, p + (<usize>j << 2), pks, K);
     for (let j = J8; j < J; j++) {
       for (let i = 0; i < 4; i++) {
-        store<f32>(orow + (<usize>(i * ldo + j) << 2), dotStrided(ar + (<usize>(i * ars) << 2), aks, p + (<usize>j << 2), pks, init, j, K));
+        store<f32>(orow + (<usize>(i * ldo + j) << 2), dotStrided(ar + (<usize>(i * ars) << 2), aks, p + (<usize>j << 2), pks, K));
       }
     }
   }
   for (; r < R; r++) {
     const ar = a + (<usize>(r * ars) << 2);
     const orow = out + (<usize>(r * ldo) << 2);
-    for (let j = 0; j < J8; j += 8) {
-      block1x8(orow + (<usize>j << 2), ar, aks, p + (<usize>j << 2), pks, init == 0 ? 0 : init + (<usize>j << 2), K);
-    }
-    for (let j = J8; j < J; j++) store<f32>(orow + (<usize>j << 2), dotStrided(ar, aks, p + (<usize>j << 2), pks, init, j, K));
+    for (let j = 0; j < J8; j += 8) block1x8(orow + (<usize>j << 2), ar, aks, p + (<usize>j << 2), pks, K);
+    for (let j = J8; j < J; j++) store<f32>(orow + (<usize>j << 2), dotStrided(ar, aks, p + (<usize>j << 2), pks, K));
   }
 }
 
-/** Four rows × eight columns in eight accumulators; `o` points at out[r, j], `p` at p[0, j], `init` at init[j] or 0. */
+/** Four rows × eight columns in eight accumulators; `o` points at out[r, j], `p` at p[0, j]. */
 // @ts-ignore: decorator
-@inline function block4x8(o: usize, ldo: i32, a: usize, ars: i32, aks: i32, p: usize, pks: i32, init: usize, K: i32): void {
+@inline function block4x8(o: usize, ldo: i32, a: usize, ars: i32, aks: i32, p: usize, pks: i32, K: i32): void {
   let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-  if (init != 0) {
-    c00 = v128.load(init); c01 = v128.load(init, 16);
-    c10 = c00; c11 = c01; c20 = c00; c21 = c01; c30 = c00; c31 = c01;
-  }
   const rowStep = <usize>ars << 2, kStep = <usize>aks << 2, pStep = <usize>pks << 2;
   let ak = a, pk = p;
   for (let k = 0; k < K; k++) {
@@ -106,9 +85,8 @@ function gemm(out: usize, ldo: i32, a: usize, ars: i32, aks: i32, p: usize, pks:
 
 /** One row × eight columns, for the rows left over after the blocks of four. */
 // @ts-ignore: decorator
-@inline function block1x8(o: usize, a: usize, aks: i32, p: usize, pks: i32, init: usize, K: i32): void {
+@inline function block1x8(o: usize, a: usize, aks: i32, p: usize, pks: i32, K: i32): void {
   let c0 = f32x4.splat(0), c1 = c0;
-  if (init != 0) { c0 = v128.load(init); c1 = v128.load(init, 16); }
   const kStep = <usize>aks << 2, pStep = <usize>pks << 2;
   let ak = a, pk = p;
   for (let k = 0; k < K; k++) {
@@ -122,10 +100,10 @@ function gemm(out: usize, ldo: i32, a: usize, ars: i32, aks: i32, p: usize, pks:
   v128.store(o, c1, 16);
 }
 
-/** init[j] + Σ_k a[k·aks] · p[k·pks], for the columns left over after the blocks of eight. */
+/** Σ_k a[k·aks] · p[k·pks], for the columns left over after the blocks of eight. */
 // @ts-ignore: decorator
-@inline function dotStrided(a: usize, aks: i32, p: usize, pks: i32, init: usize, j: i32, K: i32): f32 {
-  let s: f32 = init == 0 ? 0 : load<f32>(init + (<usize>j << 2));
+@inline function dotStrided(a: usize, aks: i32, p: usize, pks: i32, K: i32): f32 {
+  let s: f32 = 0;
   const kStep = <usize>aks << 2, pStep = <usize>pks << 2;
   let ak = a, pk = p;
   for (let k = 0; k < K; k++) {
@@ -136,47 +114,82 @@ function gemm(out: usize, ldo: i32, a: usize, ars: i32, aks: i32, p: usize, pks:
   return s;
 }
 
-/** t (C×OC) = Wᵀ for W (OC×C). */
-function transpose(t: usize, w: usize, OC: i32, C: i32): void {
-  for (let o = 0; o < OC; o++) {
-    const row = w + (<usize>(o * C) << 2);
-    for (let c = 0; c < C; c++) store<f32>(t + (<usize>(c * OC + o) << 2), load<f32>(row + (<usize>c << 2)));
+/** out (B×OC) = x (B×C) · Wᵀ + bias as blocks of dot products along C: 4 rows × 2 units, then tails. */
+function linearDot(out: usize, x: usize, weight: usize, bias: usize, B: i32, C: i32, OC: i32): void {
+  const C4 = C & ~3;
+  const rowBytes = <usize>C << 2;
+  let b = 0;
+  for (; b + 4 <= B; b += 4) {
+    const x0 = x + <usize>b * rowBytes, y = out + (<usize>(b * OC) << 2);
+    let o = 0;
+    for (; o + 2 <= OC; o += 2) {
+      const w0 = weight + <usize>o * rowBytes, w1 = w0 + rowBytes;
+      const x1 = x0 + rowBytes, x2 = x1 + rowBytes, x3 = x2 + rowBytes;
+      let s00 = f32x4.splat(0), s01 = s00, s10 = s00, s11 = s00, s20 = s00, s21 = s00, s30 = s00, s31 = s00;
+      for (let c = 0; c < C4; c += 4) {
+        const at = <usize>c << 2;
+        const a = v128.load(w0 + at), d = v128.load(w1 + at);
+        const v0 = v128.load(x0 + at), v1 = v128.load(x1 + at), v2 = v128.load(x2 + at), v3 = v128.load(x3 + at);
+        s00 = f32x4.add(s00, f32x4.mul(v0, a)); s01 = f32x4.add(s01, f32x4.mul(v0, d));
+        s10 = f32x4.add(s10, f32x4.mul(v1, a)); s11 = f32x4.add(s11, f32x4.mul(v1, d));
+        s20 = f32x4.add(s20, f32x4.mul(v2, a)); s21 = f32x4.add(s21, f32x4.mul(v2, d));
+        s30 = f32x4.add(s30, f32x4.mul(v3, a)); s31 = f32x4.add(s31, f32x4.mul(v3, d));
+      }
+      const b0 = load<f32>(bias + (<usize>o << 2)), b1 = load<f32>(bias + (<usize>o << 2), 4);
+      const yo = y + (<usize>o << 2), ys = <usize>OC << 2;
+      store<f32>(yo, b0 + lanes(s00) + dotTail(x0, w0, C4, C)); store<f32>(yo, b1 + lanes(s01) + dotTail(x0, w1, C4, C), 4);
+      store<f32>(yo + ys, b0 + lanes(s10) + dotTail(x1, w0, C4, C)); store<f32>(yo + ys, b1 + lanes(s11) + dotTail(x1, w1, C4, C), 4);
+      store<f32>(yo + 2 * ys, b0 + lanes(s20) + dotTail(x2, w0, C4, C)); store<f32>(yo + 2 * ys, b1 + lanes(s21) + dotTail(x2, w1, C4, C), 4);
+      store<f32>(yo + 3 * ys, b0 + lanes(s30) + dotTail(x3, w0, C4, C)); store<f32>(yo + 3 * ys, b1 + lanes(s31) + dotTail(x3, w1, C4, C), 4);
+    }
+    for (; o < OC; o++) {
+      const w = weight + <usize>o * rowBytes, bo = load<f32>(bias + (<usize>o << 2));
+      for (let r = 0; r < 4; r++) {
+        const xr = x0 + <usize>r * rowBytes;
+        store<f32>(y + (<usize>(r * OC + o) << 2), bo + dot(xr, w, C4, C));
+      }
+    }
+  }
+  for (; b < B; b++) {
+    const xb = x + <usize>b * rowBytes, y = out + (<usize>(b * OC) << 2);
+    let o = 0;
+    for (; o + 4 <= OC; o += 4) {
+      const w0 = weight + <usize>o * rowBytes, w1 = w0 + rowBytes, w2 = w1 + rowBytes, w3 = w2 + rowBytes;
+      let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0;
+      for (let c = 0; c < C4; c += 4) {
+        const at = <usize>c << 2;
+        const v = v128.load(xb + at);
+        s0 = f32x4.add(s0, f32x4.mul(v, v128.load(w0 + at)));
+        s1 = f32x4.add(s1, f32x4.mul(v, v128.load(w1 + at)));
+        s2 = f32x4.add(s2, f32x4.mul(v, v128.load(w2 + at)));
+        s3 = f32x4.add(s3, f32x4.mul(v, v128.load(w3 + at)));
+      }
+      const bo = bias + (<usize>o << 2), yo = y + (<usize>o << 2);
+      store<f32>(yo, load<f32>(bo) + lanes(s0) + dotTail(xb, w0, C4, C));
+      store<f32>(yo, load<f32>(bo, 4) + lanes(s1) + dotTail(xb, w1, C4, C), 4);
+      store<f32>(yo, load<f32>(bo, 8) + lanes(s2) + dotTail(xb, w2, C4, C), 8);
+      store<f32>(yo, load<f32>(bo, 12) + lanes(s3) + dotTail(xb, w3, C4, C), 12);
+    }
+    for (; o < OC; o++) {
+      store<f32>(y + (<usize>o << 2), load<f32>(bias + (<usize>o << 2)) + dot(xb, weight + <usize>o * rowBytes, C4, C));
+    }
   }
 }
 
-/** out (OC) = W (OC×C) · x (C) + bias: four rows of W at a time, SIMD along C. */
-function matvec(out: usize, x: usize, weight: usize, bias: usize, C: i32, OC: i32): void {
-  const C4 = C & ~3;
-  let o = 0;
-  for (; o + 4 <= OC; o += 4) {
-    const w0 = weight + (<usize>(o * C) << 2), step = <usize>C << 2;
-    const w1 = w0 + step, w2 = w1 + step, w3 = w2 + step;
-    let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0;
-    for (let c = 0; c < C4; c += 4) {
-      const at = <usize>c << 2;
-      const xc = v128.load(x + at);
-      s0 = f32x4.add(s0, f32x4.mul(xc, v128.load(w0 + at)));
-      s1 = f32x4.add(s1, f32x4.mul(xc, v128.load(w1 + at)));
-      s2 = f32x4.add(s2, f32x4.mul(xc, v128.load(w2 + at)));
-      s3 = f32x4.add(s3, f32x4.mul(xc, v128.load(w3 + at)));
-    }
-    let r0 = lanes(s0), r1 = lanes(s1), r2 = lanes(s2), r3 = lanes(s3);
-    for (let c = C4; c < C; c++) {
-      const xc = load<f32>(x + (<usize>c << 2));
-      const at = <usize>c << 2;
-      r0 += xc * load<f32>(w0 + at); r1 += xc * load<f32>(w1 + at);
-      r2 += xc * load<f32>(w2 + at); r3 += xc * load<f32>(w3 + at);
-    }
-    const b = bias + (<usize>o << 2), y = out + (<usize>o << 2);
-    store<f32>(y, r0 + load<f32>(b)); store<f32>(y, r1 + load<f32>(b, 4), 4);
-    store<f32>(y, r2 + load<f32>(b, 8), 8); store<f32>(y, r3 + load<f32>(b, 12), 12);
-  }
-  for (; o < OC; o++) {
-    const w = weight + (<usize>(o * C) << 2);
-    let s: f32 = 0;
-    for (let c = 0; c < C; c++) s += load<f32>(x + (<usize>c << 2)) * load<f32>(w + (<usize>c << 2));
-    store<f32>(out + (<usize>o << 2), s + load<f32>(bias + (<usize>o << 2)));
-  }
+/** Σ_c x[c]·w[c] over [0, C): SIMD over [0, C4), then the tail. */
+// @ts-ignore: decorator
+@inline function dot(x: usize, w: usize, C4: i32, C: i32): f32 {
+  let s = f32x4.splat(0);
+  for (let c = 0; c < C4; c += 4) s = f32x4.add(s, f32x4.mul(v128.load(x + (<usize>c << 2)), v128.load(w + (<usize>c << 2))));
+  return lanes(s) + dotTail(x, w, C4, C);
+}
+
+/** Σ_c x[c]·w[c] over [C4, C): what is left after the four-wide steps. */
+// @ts-ignore: decorator
+@inline function dotTail(x: usize, w: usize, C4: i32, C: i32): f32 {
+  let s: f32 = 0;
+  for (let c = C4; c < C; c++) s += load<f32>(x + (<usize>c << 2)) * load<f32>(w + (<usize>c << 2));
+  return s;
 }
 
 // @ts-ignore: decorator
@@ -184,15 +197,12 @@ function matvec(out: usize, x: usize, weight: usize, bias: usize, C: i32, OC: i3
   return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
 }
 
-/** dbias (OC) = Σ_b dout[b, ·]. */
+/** dbias (OC) = Σ_b dout[b, ·]. Starts from the first row rather than a memory.fill: V8 calls out of wasm for those. */
 function columnSums(dbias: usize, dout: usize, B: i32, OC: i32): void {
-  memory.fill(dbias, 0, <usize>OC << 2);
-  for (let b = 0; b < B; b++) {
-    const row = dout + (<usize>(b * OC) << 2);
-    for (let o = 0; o < OC; o++) {
-      const at = <usize>o << 2;
-      store<f32>(dbias + at, load<f32>(dbias + at) + load<f32>(row + at));
-    }
+  for (let o = 0; o < OC; o++) {
+    let s: f32 = 0;
+    for (let b = 0; b < B; b++) s += load<f32>(dout + (<usize>(b * OC + o) << 2));
+    store<f32>(dbias + (<usize>o << 2), s);
   }
 }
 

@@ -31,7 +31,6 @@ export const H_TARGETS = 7; // byte offset of the gathered targets, passRows × 
 export const H_DATA_X = 8; // byte offset of the training inputs, dataRows × inputs
 export const H_DATA_Y = 9; // byte offset of the training targets, dataRows × outputs
 export const H_INDEX = 10; // byte offset of the u32 row permutation, dataRows
-export const H_SCRATCH = 11; // byte offset of scratch for a packed Wᵀ, the largest C × OC
 export const H_RNG = 12; // four u32 words of generator state, 16-byte aligned
 export const H_LOSSES = 16; // byte offset of LOSS_SLOTS f64 epoch losses written by trainEpochs
 export const H_LAYER_BASE = 20; // first layer record

@@ -1,7 +1,7 @@
 // The arena plan: where every region of one network's memory lives. Pure; both engines use it.
 import {
   H_DATA_ROWS, H_DATA_X, H_DATA_Y, H_GRADS, H_INDEX, H_LAYERS, H_LAYER_BASE, H_LOSS, H_PARAM_COUNT,
-  H_LOSSES, H_PARAMS, H_PASS_ROWS, H_SCRATCH, H_TARGETS, LOSS_SLOTS, LAYER_WORDS, L_ACT, L_BIAS, L_DBIAS, L_DINPUT, L_DOUTPUT,
+  H_LOSSES, H_PARAMS, H_PASS_ROWS, H_TARGETS, LOSS_SLOTS, LAYER_WORDS, L_ACT, L_BIAS, L_DBIAS, L_DINPUT, L_DOUTPUT,
   L_DWEIGHT, L_IN, L_INPUT, L_OUT, L_OUTPUT, L_WEIGHT,
 } from './abi.js';
 
@@ -43,8 +43,6 @@ export interface ArenaPlan extends PlanInput {
   dataX: number;
   dataY: number;
   index: number;
-  /** Room for one layer's weights transposed (the wasm core packs Wᵀ here for the forward product). */
-  scratch: number;
   /** f64 epoch losses (the wasm core's trainEpochs writes them here). */
   losses: number;
   lossSlots: number;
@@ -80,9 +78,6 @@ export function planArena(input: PlanInput): ArenaPlan {
   const dataX = take(dataRows * widths[0]);
   const dataY = take(dataRows * widths[L]);
   const index = take(dataRows);
-  let largest = 0;
-  for (let l = 0; l < L; l++) largest = Math.max(largest, widths[l] * widths[l + 1]);
-  const scratch = take(largest);
   const losses = take(LOSS_SLOTS * 2);
 
   const layers: LayerPlan[] = [];
@@ -100,7 +95,7 @@ export function planArena(input: PlanInput): ArenaPlan {
     offset += outWidth * (inWidth + 1);
   }
   return {
-    ...input, headerWords, params, paramCount, grads, targets, dataX, dataY, index, scratch, losses, lossSlots: LOSS_SLOTS, layers, bytes: cursor,
+    ...input, headerWords, params, paramCount, grads, targets, dataX, dataY, index, losses, lossSlots: LOSS_SLOTS, layers, bytes: cursor,
   };
 }
 
@@ -119,7 +114,6 @@ export function writeHeader(words: Uint32Array, plan: ArenaPlan, base: number): 
   h(H_DATA_X, at(plan.dataX));
   h(H_DATA_Y, at(plan.dataY));
   h(H_INDEX, at(plan.index));
-  h(H_SCRATCH, at(plan.scratch));
   h(H_LOSSES, at(plan.losses));
   plan.layers.forEach((layer, l) => {
     const r = H_LAYER_BASE + l * LAYER_WORDS;

@@ -18,7 +18,6 @@ describe.each(BUILDS)('wasm kernels (%s build)', (build) => {
       const inp = region(B * C), weight = region(OC * C), bias = region(OC), dout = region(B * OC);
       const out = [region(B * OC), region(B * OC)], dinp = [region(B * C), region(B * C)];
       const dweight = [region(OC * C), region(OC * C)], dbias = [region(OC), region(OC)];
-      k.setScratch(region(OC * C));
       for (const [p, n] of [[inp, B * C], [weight, OC * C], [bias, OC], [dout, B * OC]]) {
         for (let i = 0; i < n; i++) f32[(p >> 2) + i] = r() * 2 - 1;
       }
