@@ -13,19 +13,22 @@
 
 /** out (B×OC) = inp (B×C) · Wᵀ + bias. */
 export function matmulForward(out: usize, inp: usize, weight: usize, bias: usize, B: i32, C: i32, OC: i32): void {
-  if (ASC_FEATURE_SIMD) linearDot(out, inp, weight, bias, B, C, OC);
+  if (ASC_FEATURE_SIMD && C >= SIMD_MIN_WIDTH) linearDot(out, inp, weight, bias, B, C, OC);
   else matmulForwardScalar(out, inp, weight, bias, B, C, OC);
 }
 
+/** Below this width a SIMD block would be all tail: the scalar loops are faster (the seed's XOR is 2-2-1). */
+const SIMD_MIN_WIDTH = 8;
+
 /** dinp (B×C) = dout (B×OC) · W. Writes, as in src/js/matmul.ts. */
 export function matmulBackwardInput(dinp: usize, dout: usize, weight: usize, B: i32, C: i32, OC: i32): void {
-  if (ASC_FEATURE_SIMD) gemm(dinp, C, dout, OC, 1, weight, C, B, C, OC);
+  if (ASC_FEATURE_SIMD && C >= SIMD_MIN_WIDTH) gemm(dinp, C, dout, OC, 1, weight, C, B, C, OC);
   else matmulBackwardInputScalar(dinp, dout, weight, B, C, OC);
 }
 
 /** dweight (OC×C) = doutᵀ · inp; dbias (OC) = column sums of dout. Writes. */
 export function matmulBackwardWeight(dweight: usize, dbias: usize, dout: usize, inp: usize, B: i32, C: i32, OC: i32): void {
-  if (ASC_FEATURE_SIMD) {
+  if (ASC_FEATURE_SIMD && C >= SIMD_MIN_WIDTH) {
     gemm(dweight, C, dout, 1, OC, inp, C, OC, C, B);
     columnSums(dbias, dout, B, OC);
   } else {
