@@ -65,18 +65,19 @@ function gemm(out: usize, ldo: i32, a: usize, ars: i32, aks: i32, p: usize, pks:
 @inline function block4x8(o: usize, ldo: i32, a: usize, ars: i32, aks: i32, p: usize, pks: i32, K: i32): void {
   let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
   const rowStep = <usize>ars << 2, kStep = <usize>aks << 2, pStep = <usize>pks << 2;
-  let ak = a, pk = p;
-  for (let k = 0; k < K; k++) {
+  let a0p = a, a1p = a + rowStep, a2p = a + 2 * rowStep, a3p = a + 3 * rowStep, pk = p;
+  const pEnd = p + <usize>K * pStep;
+  while (pk < pEnd) {
     const p0 = v128.load(pk), p1 = v128.load(pk, 16);
-    const a0 = v128.load32_splat(ak);
-    const a1 = v128.load32_splat(ak + rowStep);
-    const a2 = v128.load32_splat(ak + 2 * rowStep);
-    const a3 = v128.load32_splat(ak + 3 * rowStep);
+    const a0 = v128.load32_splat(a0p);
+    const a1 = v128.load32_splat(a1p);
+    const a2 = v128.load32_splat(a2p);
+    const a3 = v128.load32_splat(a3p);
     c00 = f32x4.add(c00, f32x4.mul(a0, p0)); c01 = f32x4.add(c01, f32x4.mul(a0, p1));
     c10 = f32x4.add(c10, f32x4.mul(a1, p0)); c11 = f32x4.add(c11, f32x4.mul(a1, p1));
     c20 = f32x4.add(c20, f32x4.mul(a2, p0)); c21 = f32x4.add(c21, f32x4.mul(a2, p1));
     c30 = f32x4.add(c30, f32x4.mul(a3, p0)); c31 = f32x4.add(c31, f32x4.mul(a3, p1));
-    ak += kStep;
+    a0p += kStep; a1p += kStep; a2p += kStep; a3p += kStep;
     pk += pStep;
   }
   const oStep = <usize>ldo << 2;
