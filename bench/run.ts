@@ -2,7 +2,7 @@
 // a table of medians with ratios to the pure-TS engine measured in the same run, and writes
 // bench/results/latest.json and latest.md.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Measurement } from './worker.js';
@@ -54,4 +54,12 @@ const md = [
   '',
 ].join('\n');
 writeFileSync(new URL('latest.md', results), md);
-console.log(`\nwrote bench/results/latest.json and latest.md`);
+
+// The README shows the latest full run between its bench markers.
+if (only.length === 0) {
+  const readme = new URL('../../README.md', import.meta.url);
+  const text = readFileSync(readme, 'utf8');
+  const updated = text.replace(/(<!-- bench:start -->\n)[\s\S]*?(<!-- bench:end -->)/, `$1${md}$2`);
+  writeFileSync(readme, updated);
+}
+console.log(`\nwrote bench/results/latest.json and latest.md${only.length === 0 ? ', and the table in README.md' : ''}`);
