@@ -1,65 +1,145 @@
-// `npm run bench`: every workload × contender, each in its own process, one after another; prints
-// a table of medians with ratios to the pure-TS engine measured in the same run, and writes
-// bench/results/latest.json and latest.md.
+// `npm run bench` (our engines) and `npm run bench:peers` (and the peer libraries): every workload ×
+// contender, each in its own process, one after another, then the kernel benchmark. Prints a table
+// per workload with medians, spread, GFLOP/s as a share of the ceiling measured in the same process,
+// ratios to the pure-TS engine measured in this run and a check that everyone computed the same
+// thing; writes bench/results/latest.json, latest.md and w3.svg, and, for a full run, the table in
+// README.md.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { Measurement } from './worker.js';
-import { WORKLOADS } from './workloads.js';
+import { barChart } from './chart.js';
+import { readInputs, writeInputs } from './inputs.js';
+import type { KernelRow } from './kernels.js';
+import type { Measurement } from './measure.js';
+import { WORKLOADS, type Workload } from './workloads.js';
 
-const CONTENDERS = ['wasm', 'wasm-scalar', 'js'];
-const worker = fileURLToPath(new URL('./worker.js', import.meta.url));
-const only = process.argv.slice(2);
+const OURS = ['wasm', 'wasm-scalar', 'js'];
+const args = process.argv.slice(2);
+const withPeers = args.includes('--peers');
+const only = args.filter((a) => !a.startsWith('--'));
+const full = only.length === 0;
+const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 
-const measurements: Measurement[] = [];
-for (const workload of WORKLOADS.filter((w) => only.length === 0 || only.includes(w.id))) {
+function runWorker(script: string, ...argv: string[]): string {
+  return execFileSync(process.execPath, [script, ...argv], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 }).trim().split('\n').pop()!;
+}
+
+interface Row extends Measurement {
+  rate: number;
+  gflops?: number;
+  share?: number;
+  vsJs: number;
+  check: number;
+  checkKind: 'loss' | 'accuracy';
+}
+
+/** The check value from a contender's predictions: mean per-sample loss on the check rows, or test accuracy. */
+function checkValue(workload: Workload, predictions: number[]): number {
+  const inputs = readInputs(workload.id);
+  const OC = workload.layers[workload.layers.length - 1];
+  if (workload.check === 'accuracy') {
+    const labels = inputs.rows.testLabels!;
+    let right = 0;
+    labels.forEach((label, r) => {
+      const row = predictions.slice(r * OC, (r + 1) * OC);
+      if (row.indexOf(Math.max(...row)) === label) right++;
+    });
+    return right / labels.length;
+  }
+  let sum = 0;
+  for (let i = 0; i < inputs.checkRows * OC; i++) {
+    const p = predictions[i], t = inputs.rows.y[i];
+    sum += workload.loss === 'mse' ? 0.5 * (p - t) ** 2 : t === 0 ? 0 : -t * Math.log(Math.max(p, 1e-30));
+  }
+  return sum / inputs.checkRows;
+}
+
+const rows: Row[] = [];
+for (const workload of WORKLOADS.filter((w) => full || only.includes(w.id))) {
   console.log(`\n${workload.title}`);
-  for (const contender of CONTENDERS) {
-    const line = execFileSync(process.execPath, [worker, workload.id, contender], { encoding: 'utf8' }).trim().split('\n').pop()!;
-    const m = JSON.parse(line) as Measurement;
-    measurements.push(m);
-    console.log(`  ${contender.padEnd(12)} ${format(m)}`);
+  await writeInputs(workload);
+  const contenders = [...OURS, ...(withPeers ? workload.peers : [])];
+  const measured: Measurement[] = [];
+  for (const contender of contenders) {
+    const script = OURS.includes(contender) ? here('./worker.js') : here('../../bench/peers/worker.mjs');
+    measured.push(JSON.parse(runWorker(script, workload.id, contender)) as Measurement);
   }
-  const js = measurements.find((m) => m.workload === workload.id && m.contender === 'js')!;
-  for (const m of measurements.filter((x) => x.workload === workload.id && x.contender !== 'js')) {
-    console.log(`  ${m.contender} / js = ${(js.median / m.median).toFixed(1)}×`);
+  const js = measured.find((m) => m.contender === 'js')!;
+  for (const m of measured) {
+    const gflops = m.flops / (m.median / 1000) / 1e9;
+    const row: Row = {
+      ...m, rate: m.work / (m.median / 1000), gflops: workload.unit === 'epochs' ? undefined : gflops,
+      share: workload.unit === 'epochs' ? undefined : gflops / m.ceiling, vsJs: js.median / js.work / (m.median / m.work),
+      check: checkValue(workload, m.predictions), checkKind: workload.check,
+    };
+    rows.push(row);
+    console.log(`  ${m.contender.padEnd(11)} ${describe(row)}`);
   }
 }
 
-function rate(m: Measurement): number {
-  return m.work / (m.median / 1000);
+function describe(r: Row): string {
+  const gflops = r.gflops === undefined ? '' : `  ${r.gflops.toFixed(2)} GFLOP/s (${(r.share! * 100).toFixed(0)}% of ${r.ceiling.toFixed(1)})`;
+  return `${r.rate.toExponential(3)} ${r.unit}/s${gflops}  ×${r.vsJs.toFixed(1)} js  ` +
+    `(median ${r.median.toFixed(2)} ms ±${((r.mad / r.median) * 100).toFixed(1)}%, n=${r.samples}; ${r.checkKind} ${r.check.toPrecision(5)})` +
+    (r.notes ? `  [${r.notes}]` : '');
 }
 
-function format(m: Measurement): string {
-  const gflops = m.flops ? `  ${(m.flops / (m.median / 1000) / 1e9).toFixed(2)} GFLOP/s` : '';
-  const spread = `±${((m.mad / m.median) * 100).toFixed(1)}%`;
-  return `${rate(m).toExponential(3)} ${m.unit}/s${gflops}  (median ${m.median.toFixed(2)} ms ${spread}, n=${m.samples}, check ${m.check.toPrecision(6)})`;
+let kernels: { ceiling: number; rows: KernelRow[] } | undefined;
+if (full || only.includes('kernels')) {
+  console.log('\nkernels: the three products of backprop and sigmoid; GFLOP/s (sigmoid: elements/s)');
+  kernels = JSON.parse(runWorker(here('./kernels.js'))) as { ceiling: number; rows: KernelRow[] };
+  for (const k of kernels.rows) {
+    const rate = k.kernel === 'sigmoid' ? `${k.rate.toExponential(3)} elements/s` : `${k.rate.toFixed(2)} GFLOP/s (${((k.rate / kernels.ceiling) * 100).toFixed(0)}% of ceiling)`;
+    console.log(`  ${k.kernel.padEnd(24)} ${k.shape.padEnd(16)} ${k.impl.padEnd(10)} ${rate}`);
+  }
 }
 
-const machine = { date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length };
-const rows = measurements.map((m) => {
-  const js = measurements.find((x) => x.workload === m.workload && x.contender === 'js')!;
-  return { ...m, rate: rate(m), gflops: m.flops ? m.flops / (m.median / 1000) / 1e9 : undefined, vsJs: js.median / m.median };
-});
-const results = new URL('./results/', new URL('../../bench/', import.meta.url));
+// ---- results files ----
+const machine = { date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, wasmBuild: 'release (SIMD, -O3)' };
+const results = here('../../bench/results/');
 mkdirSync(results, { recursive: true });
-writeFileSync(new URL('latest.json', results), JSON.stringify({ machine, contenders: CONTENDERS, results: rows }, null, 2) + '\n');
-const md = [
-  `Measured ${machine.date.slice(0, 10)} on ${machine.cpu} (${machine.cores} cores), Node ${machine.node}; one process per contender, medians.`,
-  '',
-  '| workload | contender | throughput | GFLOP/s | median per call | spread (MAD) | × pure TS |',
-  '| --- | --- | --- | --- | --- | --- | --- |',
-  ...rows.map((r) => `| ${r.workload} | ${r.contender} | ${r.rate.toExponential(3)} ${r.unit}/s | ${r.gflops?.toFixed(2) ?? '—'} | ${r.median.toFixed(2)} ms | ±${((r.mad / r.median) * 100).toFixed(1)}% | ${r.vsJs.toFixed(1)}× |`),
-  '',
-].join('\n');
-writeFileSync(new URL('latest.md', results), md);
+writeFileSync(`${results}latest.json`, JSON.stringify({ machine, results: rows.map(({ predictions, ...r }) => r), kernels }, null, 2) + '\n');
 
-// The README shows the latest full run between its bench markers.
-if (only.length === 0) {
-  const readme = new URL('../../README.md', import.meta.url);
-  const text = readFileSync(readme, 'utf8');
-  const updated = text.replace(/(<!-- bench:start -->\n)[\s\S]*?(<!-- bench:end -->)/, `$1${md}$2`);
-  writeFileSync(readme, updated);
+const ceilings = rows.map((r) => r.ceiling);
+const md = [
+  `Measured ${machine.date.slice(0, 10)} on ${machine.cpu} (${machine.cores} cores), Node ${machine.node}, wasm build ${machine.wasmBuild}; ` +
+    `one process per contender, one thread each; medians. Measured WebAssembly SIMD ceiling: ${Math.min(...ceilings).toFixed(1)}–${Math.max(...ceilings).toFixed(1)} GFLOP/s.`,
+  '',
+  '| workload | contender | throughput | GFLOP/s (share of ceiling) | median per call (MAD) | × pure TS | check |',
+  '| --- | --- | --- | --- | --- | --- | --- |',
+  ...rows.map((r) => `| ${r.workload} | ${r.contender} | ${r.rate.toExponential(3)} ${r.unit}/s | ` +
+    `${r.gflops === undefined ? '—' : `${r.gflops.toFixed(2)} (${(r.share! * 100).toFixed(0)}%)`} | ${r.median.toFixed(2)} ms (±${((r.mad / r.median) * 100).toFixed(1)}%) | ` +
+    `${r.vsJs.toFixed(1)}× | ${r.checkKind} ${r.check.toPrecision(5)} |`),
+  '',
+  ...(kernels ? [
+    `Kernels (ceiling ${kernels.ceiling.toFixed(1)} GFLOP/s in that process):`,
+    '',
+    '| kernel | shape (B×C×OC) | wasm | wasm naive | pure TS |',
+    '| --- | --- | --- | --- | --- |',
+    ...[...new Set(kernels.rows.map((k) => `${k.kernel}|${k.shape}`))].map((key) => {
+      const [kernel, shape] = key.split('|');
+      const cell = (impl: string): string => {
+        const k = kernels!.rows.find((r) => r.kernel === kernel && r.shape === shape && r.impl === impl);
+        if (!k) return '—';
+        return kernel === 'sigmoid' ? `${k.rate.toExponential(2)}/s` : `${k.rate.toFixed(1)} GFLOP/s (${((k.rate / kernels!.ceiling) * 100).toFixed(0)}%)`;
+      };
+      return `| ${kernel} | ${shape} | ${cell('wasm')} | ${cell('wasm-naive')} | ${cell('js')} |`;
+    }),
+    '',
+  ] : []),
+].join('\n');
+writeFileSync(`${results}latest.md`, md);
+
+const w3 = rows.filter((r) => r.workload === 'mnist-like');
+if (w3.length > 0) {
+  writeFileSync(`${results}w3.svg`, barChart(
+    `W3 784-128-64-10, batch 64: training samples/s (${machine.date.slice(0, 10)}, ${machine.cpu}, one thread)`, 'samples/s',
+    [...w3].sort((a, b) => b.rate - a.rate).map((r) => ({ label: r.contender, value: r.rate, text: `${r.rate.toExponential(2)}  (${r.vsJs.toFixed(1)}× js)` })),
+  ));
 }
-console.log(`\nwrote bench/results/latest.json and latest.md${only.length === 0 ? ', and the table in README.md' : ''}`);
+if (full) {
+  const readme = here('../../README.md');
+  writeFileSync(readme, readFileSync(readme, 'utf8').replace(/(<!-- bench:start -->\n)[\s\S]*?(<!-- bench:end -->)/, `$1${md}$2`));
+}
+console.log(`\nwrote bench/results/latest.json, latest.md${w3.length ? ', w3.svg' : ''}${full ? ' and the table in README.md' : ''}`);

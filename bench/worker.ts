@@ -1,47 +1,31 @@
-// Times one workload for one contender, in a process of its own (so no other contender's
-// allocations or detached buffers can slow this one), and prints the result as one JSON line.
+// Times one workload for one of our contenders (wasm, wasm-scalar, js) in a process of its own,
+// so no other contender's allocations or detached buffers can slow it.
 import { readFileSync } from 'node:fs';
-import { Bench } from 'tinybench';
+import { NeuralNetwork } from '../src/index.js';
 import { useCoreBytes } from '../src/wasm/module.js';
-import { WORKLOADS } from './workloads.js';
+import { checkInput, readInputs } from './inputs.js';
+import { timeAndReport } from './measure.js';
+import { epochsPerCall } from './workloads.js';
 
-export interface Measurement {
-  workload: string;
-  contender: string;
-  engine: string;
-  /** Milliseconds per call: median, median absolute deviation, fastest, slowest. */
-  median: number;
-  mad: number;
-  min: number;
-  max: number;
-  samples: number;
-  work: number;
-  unit: string;
-  flops?: number;
-  check: number;
-}
+const OURS = ['wasm', 'wasm-scalar', 'js'];
 
-const [workloadId, contender] = process.argv.slice(2);
-const workload = WORKLOADS.find((w) => w.id === workloadId);
-if (!workload || !['wasm', 'wasm-scalar', 'js'].includes(contender)) {
-  throw new Error(`usage: worker.js <${WORKLOADS.map((w) => w.id).join('|')}> <wasm|wasm-scalar|js>`);
-}
-if (contender === 'wasm-scalar') {
-  useCoreBytes(new Uint8Array(readFileSync(new URL('../../build/scalar.wasm', import.meta.url))));
-}
-const prepared = await workload.prepare(contender === 'js' ? 'js' : 'wasm');
-prepared.run(); // the first call, from the seed, also gives the check value every contender should agree on
-const check = prepared.check();
+const [id, contender] = process.argv.slice(2);
+if (!OURS.includes(contender)) throw new Error(`usage: worker.js <workload> <${OURS.join('|')}>`);
+if (contender === 'wasm-scalar') useCoreBytes(new Uint8Array(readFileSync(new URL('../../build/scalar.wasm', import.meta.url))));
 
-// At least 5 timed calls and 3 seconds; 3 warm-up calls so V8 has optimised the code being timed.
-const bench = new Bench({ time: 3000, iterations: 5, warmupTime: 0, warmupIterations: 3 });
-bench.add(`${workloadId}/${contender}`, prepared.run);
-await bench.run();
-const result = bench.tasks[0].result;
-if (!('latency' in result)) throw new Error(`benchmark failed: ${JSON.stringify(result)}`);
-const measurement: Measurement = {
-  workload: workloadId, contender, engine: contender === 'js' ? 'js' : 'wasm',
-  median: result.latency.p50, mad: result.latency.mad, min: result.latency.min, max: result.latency.max,
-  samples: result.latency.samplesCount, work: prepared.work, unit: prepared.unit, flops: prepared.flops, check,
-};
-console.log(JSON.stringify(measurement));
+const inputs = readInputs(id);
+const { workload, rows } = inputs;
+const net = await NeuralNetwork.create({
+  layers: workload.layers, activation: workload.activation, outputActivation: workload.outputActivation, loss: workload.loss,
+  learningRate: workload.learningRate, engine: contender === 'js' ? 'js' : 'wasm',
+});
+net.setWeights(inputs.weights);
+const outputs = workload.layers[workload.layers.length - 1];
+const X = { data: rows.x, rows: rows.rows, cols: workload.layers[0] };
+const Y = { data: rows.y, rows: rows.rows, cols: outputs };
+const train = (epochs: number) => (): void => { net.fit(X, Y, { epochs, batchSize: workload.batchSize, displayUpdate: 0 }); };
+
+if (workload.checkEpochs > 0) train(workload.checkEpochs)();
+const predictions = net.predict(checkInput(inputs)).data;
+const call = workload.kind === 'predict' ? () => net.predict(X) : train(epochsPerCall(workload as never, contender));
+await timeAndReport(inputs, contender, call, predictions);
