@@ -1,7 +1,8 @@
 // The WebAssembly core's exports: the model functions the engine calls, the kernels the tests
 // call, and the codes the host mirrors in src/abi.ts. Only numbers and pointers cross.
 export {
-  useArena, initParams, forward, batchLoss, backward, trainStep, gatherBatch, resetIndex, trainEpoch, trainEpochs,
+  useArena, initParams, batchInput, batchTargets, forward, batchLoss, backward, trainStep, gatherBatch, resetIndex, trainEpoch,
+  trainEpochs,
 } from './train';
 export {
   matmulForward, matmulForwardNaive, matmulBackwardInput, matmulBackwardInputNaive, matmulBackwardWeight,

@@ -242,7 +242,7 @@ function matmulForwardScalar(out: usize, inp: usize, weight: usize, bias: usize,
 function matmulBackwardInputScalar(dinp: usize, dout: usize, weight: usize, B: i32, C: i32, OC: i32): void {
   for (let b = 0; b < B; b++) {
     const dx = dinp + (<usize>(b * C) << 2), g = dout + (<usize>(b * OC) << 2);
-    memory.fill(dx, 0, <usize>C << 2);
+    for (let c = 0; c < C; c++) store<f32>(dx + (<usize>c << 2), 0); // a loop: V8 calls out of wasm for memory.fill
     let o = 0;
     for (; o + 4 <= OC; o += 4) {
       const go = g + (<usize>o << 2);
@@ -266,7 +266,7 @@ function matmulBackwardInputScalar(dinp: usize, dout: usize, weight: usize, B: i
 }
 
 function matmulBackwardWeightScalar(dweight: usize, dbias: usize, dout: usize, inp: usize, B: i32, C: i32, OC: i32): void {
-  memory.fill(dweight, 0, <usize>(OC * C) << 2);
+  for (let i = 0; i < OC * C; i++) store<f32>(dweight + (<usize>i << 2), 0);
   columnSums(dbias, dout, B, OC);
   for (let o = 0; o < OC; o++) {
     const d = dweight + (<usize>(o * C) << 2);

@@ -47,41 +47,54 @@ export function initParams(seed: u32): void {
   }
 }
 
-/** Runs `rows` rows, already in the first layer's input, through every layer. */
-export function forward(rows: i32): void {
+/** Where a batch gathered by gatherBatch (or put there by the host) starts: inputs and targets. */
+export function batchInput(): usize {
+  return <usize>layer(0, L_INPUT);
+}
+
+export function batchTargets(): usize {
+  return <usize>header(H_TARGETS);
+}
+
+/** The input of layer l: the batch's rows for the first, the previous layer's output after. */
+// @ts-ignore: decorator
+@inline function layerInput(l: i32, input: usize): usize {
+  return l == 0 ? input : <usize>layer(l, L_INPUT);
+}
+
+/** Runs `rows` rows starting at `input` through every layer. */
+export function forward(input: usize, rows: i32): void {
   assert(rows > 0 && <u32>rows <= header(H_PASS_ROWS), 'forward: rows exceed the planned pass');
   for (let l = 0, L = <i32>header(H_LAYERS); l < L; l++) {
     const OC = <i32>layer(l, L_OUT);
     const output = <usize>layer(l, L_OUTPUT);
-    matmulForward(output, <usize>layer(l, L_INPUT), <usize>layer(l, L_WEIGHT), <usize>layer(l, L_BIAS), rows, <i32>layer(l, L_IN), OC);
+    matmulForward(output, layerInput(l, input), <usize>layer(l, L_WEIGHT), <usize>layer(l, L_BIAS), rows, <i32>layer(l, L_IN), OC);
     activationForward(layer(l, L_ACT), output, output, rows, OC);
   }
 }
 
-/** The loss of the last forward pass against the gathered targets, summed over `rows`. */
-export function batchLoss(rows: i32): f64 {
+/** The loss of the last forward pass against `targets`, summed over `rows`. */
+export function batchLoss(targets: usize, rows: i32): f64 {
   const last = <i32>header(H_LAYERS) - 1;
-  return lossForward(
-    header(H_LOSS), <usize>layer(last, L_OUTPUT), <usize>header(H_TARGETS), rows, <i32>layer(last, L_OUT), layer(last, L_ACT),
-  );
+  return lossForward(header(H_LOSS), <usize>layer(last, L_OUTPUT), targets, rows, <i32>layer(last, L_OUT), layer(last, L_ACT));
 }
 
 /** Gradients of the batch-mean loss into the grads region: the delta recursion, last layer to first. */
-export function backward(rows: i32): void {
+export function backward(input: usize, targets: usize, rows: i32): void {
   const last = <i32>header(H_LAYERS) - 1;
   const OC = <i32>layer(last, L_OUT);
   const pred = <usize>layer(last, L_OUTPUT), dpred = <usize>layer(last, L_DOUTPUT);
   const scale: f64 = 1.0 / <f64>rows;
   if (header(H_LOSS) == LOSS_CROSS_ENTROPY) {
-    crossEntropyBackward(dpred, pred, <usize>header(H_TARGETS), rows * OC, scale);
+    crossEntropyBackward(dpred, pred, targets, rows * OC, scale);
   } else {
-    mseBackward(dpred, pred, <usize>header(H_TARGETS), rows * OC, scale);
+    mseBackward(dpred, pred, targets, rows * OC, scale);
     activationBackward(layer(last, L_ACT), dpred, pred, dpred, rows, OC);
   }
   for (let l = last; l >= 0; l--) {
     const C = <i32>layer(l, L_IN), OCl = <i32>layer(l, L_OUT);
     const dout = <usize>layer(l, L_DOUTPUT);
-    matmulBackwardWeight(<usize>layer(l, L_DWEIGHT), <usize>layer(l, L_DBIAS), dout, <usize>layer(l, L_INPUT), rows, C, OCl);
+    matmulBackwardWeight(<usize>layer(l, L_DWEIGHT), <usize>layer(l, L_DBIAS), dout, layerInput(l, input), rows, C, OCl);
     if (l == 0) break;
     const dinp = <usize>layer(l, L_DINPUT);
     matmulBackwardInput(dinp, dout, <usize>layer(l, L_WEIGHT), rows, C, OCl);
@@ -89,23 +102,23 @@ export function backward(rows: i32): void {
   }
 }
 
-/** One gradient step on the gathered batch; returns its summed loss before the step. */
-export function trainStep(rows: i32, learningRate: f32): f64 {
-  forward(rows);
-  const loss = batchLoss(rows);
-  backward(rows);
+/** One gradient step on `rows` rows at `input` with `targets`; returns their summed loss before the step. */
+export function trainStep(input: usize, targets: usize, rows: i32, learningRate: f32): f64 {
+  forward(input, rows);
+  const loss = batchLoss(targets, rows);
+  backward(input, targets, rows);
   sgdUpdate(<usize>header(H_PARAMS), <usize>header(H_GRADS), <i32>header(H_PARAM_COUNT), learningRate);
   return loss;
 }
 
-/** Copies training rows order[start … start+rows) (or the rows themselves, in order) into the batch. */
-export function gatherBatch(start: i32, rows: i32, shuffled: bool): void {
+/** Copies the training rows order[start … start+rows) into the batch region. */
+export function gatherBatch(start: i32, rows: i32): void {
   const last = <i32>header(H_LAYERS) - 1;
   const inBytes = <usize>layer(0, L_IN) << 2, outBytes = <usize>layer(last, L_OUT) << 2;
-  const input = <usize>layer(0, L_INPUT), targets = <usize>header(H_TARGETS);
+  const input = batchInput(), targets = batchTargets();
   const dataX = <usize>header(H_DATA_X), dataY = <usize>header(H_DATA_Y), index = <usize>header(H_INDEX);
   for (let r = 0; r < rows; r++) {
-    const row = shuffled ? <usize>load<u32>(index + (<usize>(start + r) << 2)) : <usize>(start + r);
+    const row = <usize>load<u32>(index + (<usize>(start + r) << 2));
     copyBytes(input + <usize>r * inBytes, dataX + row * inBytes, inBytes);
     copyBytes(targets + <usize>r * outBytes, dataY + row * outBytes, outBytes);
   }
@@ -132,11 +145,18 @@ export function resetIndex(rows: i32): void {
 export function trainEpoch(rows: i32, batchSize: i32, shuffle: bool, learningRate: f32): f64 {
   assert(<u32>rows <= header(H_DATA_ROWS) && batchSize > 0 && <u32>batchSize <= header(H_PASS_ROWS), 'trainEpoch: outside the plan');
   if (shuffle) shuffleIndex(rngState(), <usize>header(H_INDEX), rows);
+  const inBytes = <usize>layer(0, L_IN) << 2, outBytes = <usize>layer(<i32>header(H_LAYERS) - 1, L_OUT) << 2;
+  const dataX = <usize>header(H_DATA_X), dataY = <usize>header(H_DATA_Y);
   let loss: f64 = 0;
   for (let start = 0; start < rows; start += batchSize) {
     const n = min(batchSize, rows - start);
-    gatherBatch(start, n, shuffle);
-    loss += trainStep(n, learningRate);
+    if (shuffle) {
+      gatherBatch(start, n);
+      loss += trainStep(batchInput(), batchTargets(), n, learningRate);
+    } else {
+      // In order, a batch is a run of consecutive training rows: train on them where they lie.
+      loss += trainStep(dataX + <usize>start * inBytes, dataY + <usize>start * outBytes, n, learningRate);
+    }
   }
   return loss;
 }

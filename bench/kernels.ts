@@ -49,11 +49,11 @@ for (let i = heap >> 2; i < wasmF32.length; i++) {
 }
 jsF32.set(wasmF32);
 
+// Byte offsets of the regions, the same in the wasm memory and the js arena; no two shapes share one.
+let at = heap;
 for (const [B, C, OC] of SHAPES) {
   const shape = `${B}×${C}×${OC}`;
   const flops = 2 * B * C * OC;
-  // Byte offsets of the regions, the same in the wasm memory and the js arena.
-  let at = heap;
   const take = (n: number): number => { const p = at; at += Math.ceil(n / 4) * 16; return p; };
   const x = take(B * C), w = take(OC * C), b = take(OC), dout = take(B * OC);
   const out = [take(B * OC), take(B * OC)], dinp = [take(B * C), take(B * C)], dw = [take(OC * C), take(OC * C)], db = [take(OC), take(OC)];

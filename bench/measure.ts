@@ -2,7 +2,7 @@
 // the ceiling, and print one JSON line for the orchestrator.
 import { Bench } from 'tinybench';
 import { measureCeiling } from './ceiling.js';
-import { epochsPerCall, flopsPerCall } from './workloads.js';
+import { actualFlopsPerCall, epochsPerCall, flopsPerCall } from './workloads.js';
 import type { Inputs } from './inputs.js';
 
 export interface Measurement {
@@ -17,7 +17,9 @@ export interface Measurement {
   /** Units of throughput one call does (epochs, samples or rows). */
   work: number;
   unit: string;
+  /** FLOPs per call under the stated convention, and the arithmetic actually done. */
   flops: number;
+  actualFlops: number;
   /** This process's measured WebAssembly SIMD ceiling, GFLOP/s, taken just before timing. */
   ceiling: number;
   /** Predictions on the check rows after `checkEpochs` epochs from the shared weights, row-major. */
@@ -46,7 +48,7 @@ export async function timeAndReport(
     workload: workload.id, contender,
     median: result.latency.p50, mad: result.latency.mad, min: result.latency.min, max: result.latency.max, samples: result.latency.samplesCount,
     work: workload.unit === 'epochs' ? epochs : rows * epochs, unit: workload.unit,
-    flops: flopsPerCall(workload as never, rows, epochs), ceiling, predictions: Array.from(predictions), notes,
+    flops: flopsPerCall(workload as never, rows, epochs), actualFlops: actualFlopsPerCall(workload as never, rows, epochs), ceiling, predictions: Array.from(predictions), notes,
   };
   console.log(JSON.stringify(measurement));
 }

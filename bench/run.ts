@@ -22,7 +22,9 @@ const full = only.length === 0;
 const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 
 function runWorker(script: string, ...argv: string[]): string {
-  return execFileSync(process.execPath, [script, ...argv], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 }).trim().split('\n').pop()!;
+  // stderr is kept from the terminal (tfjs prints a banner there) but shown if the worker fails.
+  return execFileSync(process.execPath, [script, ...argv], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] })
+    .trim().split('\n').pop()!;
 }
 
 interface Row extends Measurement {
@@ -70,7 +72,7 @@ for (const workload of WORKLOADS.filter((w) => full || only.includes(w.id))) {
     const gflops = m.flops / (m.median / 1000) / 1e9;
     const row: Row = {
       ...m, rate: m.work / (m.median / 1000), gflops: workload.unit === 'epochs' ? undefined : gflops,
-      share: workload.unit === 'epochs' ? undefined : gflops / m.ceiling, vsJs: js.median / js.work / (m.median / m.work),
+      share: workload.unit === 'epochs' ? undefined : m.actualFlops / (m.median / 1000) / 1e9 / m.ceiling, vsJs: js.median / js.work / (m.median / m.work),
       check: checkValue(workload, m.predictions), checkKind: workload.check,
     };
     rows.push(row);
@@ -105,6 +107,8 @@ const ceilings = rows.map((r) => r.ceiling);
 const md = [
   `Measured ${machine.date.slice(0, 10)} on ${machine.cpu} (${machine.cores} cores), Node ${machine.node}, wasm build ${machine.wasmBuild}; ` +
     `one process per contender, one thread each; medians. Measured WebAssembly SIMD ceiling: ${Math.min(...ceilings).toFixed(1)}–${Math.max(...ceilings).toFixed(1)} GFLOP/s.`,
+  '',
+  'GFLOP/s follow the 6 × parameters convention; the share of the ceiling counts the arithmetic actually done (bench/README.md).',
   '',
   '| workload | contender | throughput | GFLOP/s (share of ceiling) | median per call (MAD) | × pure TS | check |',
   '| --- | --- | --- | --- | --- | --- | --- |',

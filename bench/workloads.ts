@@ -112,3 +112,15 @@ export function flopsPerCall(workload: Workload, rows: number, epochs: number): 
   const params = layers.slice(1).reduce((s, n, l) => s + n * (layers[l] + 1), 0);
   return workload.kind === 'predict' ? 2 * params * rows : 6 * params * rows * epochs;
 }
+
+/**
+ * The multiply-adds one call really does, ×2: the forward product of every layer, the weight
+ * gradient of every layer, and the input gradient of every layer but the first (backprop never
+ * needs it). Shares of the ceiling use this, since the convention overstates training work.
+ */
+export function actualFlopsPerCall(workload: Workload, rows: number, epochs: number): number {
+  const products = workload.layers.slice(1).map((n, l) => 2 * n * workload.layers[l]);
+  const forward = products.reduce((a, b) => a + b, 0);
+  if (workload.kind === 'predict') return forward * rows;
+  return (forward + forward + (forward - products[0])) * rows * epochs;
+}

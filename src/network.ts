@@ -129,7 +129,9 @@ export class NeuralNetwork {
       if (logs(done)) fit.log(`[INFO] epoch=${done}, loss=${this.core.evaluateLoss(x.data, t.data, rows).toFixed(7)}`);
       fit.onEpochEnd?.(done, sums[done - 1] / rows);
     }
-    return { epochs: fit.epochs, loss: Array.from(sums, (s) => s / rows) };
+    const loss = new Array<number>(fit.epochs);
+    for (let e = 0; e < fit.epochs; e++) loss[e] = sums[e] / rows;
+    return { epochs: fit.epochs, loss };
   }
 
   /** One gradient step over these rows as one batch (the seed's fit_partial for one row); returns their mean loss before the step. */

@@ -65,7 +65,7 @@ async function tfjsContender(backend) {
   if (workload.checkEpochs > 0) await train(workload.checkEpochs)();
   const check = checkInput(inputs);
   const predictions = tf.tidy(() => model.predict(tf.tensor2d(check.data, [check.rows, C])).dataSync());
-  const predict = () => { tf.tidy(() => model.predict(x).dataSync()); };
+  const predict = () => { tf.tidy(() => model.predict(x, { batchSize: workload.batchSize }).dataSync()); };
   return {
     call: workload.kind === 'predict' ? predict : train(epochs), predictions: Array.from(predictions),
     notes: `backend ${tf.getBackend()}, one thread${mse ? `, learning rate × ${OC}/2 for its mean-over-outputs MSE` : ''}`,

@@ -3,7 +3,9 @@
 import { ArenaEngine, type ArenaViews } from '../arena-engine.js';
 import type { NetworkShape } from '../engine.js';
 import type { ArenaPlan } from '../plan.js';
-import { backward, batchLoss, forward, initParams, resetIndex, trainEpochs, trainStep } from './train.js';
+import {
+  backward, batchInput, batchLoss, batchTargets, forward, initParams, resetIndex, trainEpochs, trainStep,
+} from './train.js';
 
 export class JsEngine extends ArenaEngine {
   readonly name = 'js' as const;
@@ -23,19 +25,20 @@ export class JsEngine extends ArenaEngine {
   }
 
   protected runForward(rows: number): void {
-    forward(this.views.f, this.views.u, rows);
+    forward(this.views.f, this.views.u, batchInput(this.views.u), rows);
   }
 
   protected runBatchLoss(rows: number): number {
-    return batchLoss(this.views.f, this.views.u, rows);
+    return batchLoss(this.views.f, this.views.u, batchTargets(this.views.u), rows);
   }
 
   protected runBackward(rows: number): void {
-    backward(this.views.f, this.views.u, rows);
+    backward(this.views.f, this.views.u, batchInput(this.views.u), batchTargets(this.views.u), rows);
   }
 
   protected runStep(rows: number, learningRate: number): number {
-    return trainStep(this.views.f, this.views.u, rows, learningRate);
+    const { f, u } = this.views;
+    return trainStep(f, u, batchInput(u), batchTargets(u), rows, learningRate);
   }
 
   protected runEpochs(

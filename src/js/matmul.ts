@@ -57,7 +57,7 @@ export function matmulBackwardInput(
   for (let b = 0; b < B; b++) {
     const dx = dinp + b * C;
     const g = dout + b * OC;
-    m.fill(0, dx, dx + C);
+    for (let c = 0; c < C; c++) m[dx + c] = 0; // a loop: fill() is a builtin call, dearer than tiny rows
     let o = 0;
     for (; o < OC4; o += 4) {
       const g0 = m[g + o], g1 = m[g + o + 1], g2 = m[g + o + 2], g3 = m[g + o + 3];
@@ -94,8 +94,8 @@ export function matmulBackwardWeight(
   m: Float32Array, dweight: number, dbias: number, dout: number, inp: number, B: number, C: number, OC: number,
 ): void {
   const OC4 = OC - (OC % 4);
-  m.fill(0, dweight, dweight + OC * C);
-  m.fill(0, dbias, dbias + OC);
+  for (let i = 0; i < OC * C; i++) m[dweight + i] = 0;
+  for (let o = 0; o < OC; o++) m[dbias + o] = 0;
   let o = 0;
   for (; o < OC4; o += 4) {
     const d0 = dweight + o * C, d1 = d0 + C, d2 = d1 + C, d3 = d2 + C;

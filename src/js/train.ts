@@ -28,39 +28,46 @@ export function initParams(f: Float32Array, u: Uint32Array, seed: number): void 
   }
 }
 
-/** Runs `rows` rows, already in the first layer's input, through every layer. */
-export function forward(f: Float32Array, u: Uint32Array, rows: number): void {
+/** Where a batch gathered by gatherBatch (or put there by the host) starts: inputs and targets. */
+export const batchInput = (u: Uint32Array): number => at(u, layerWord(0, L_INPUT));
+export const batchTargets = (u: Uint32Array): number => at(u, H_TARGETS);
+
+/** The input of layer l: the batch's rows for the first, the previous layer's output after. */
+const layerInput = (u: Uint32Array, l: number, input: number): number => (l === 0 ? input : at(u, layerWord(l, L_INPUT)));
+
+/** Runs `rows` rows starting at `input` through every layer. */
+export function forward(f: Float32Array, u: Uint32Array, input: number, rows: number): void {
   for (let l = 0, L = u[H_LAYERS]; l < L; l++) {
     const C = u[layerWord(l, L_IN)], OC = u[layerWord(l, L_OUT)];
     const output = at(u, layerWord(l, L_OUTPUT));
-    matmulForward(f, output, at(u, layerWord(l, L_INPUT)), at(u, layerWord(l, L_WEIGHT)), at(u, layerWord(l, L_BIAS)), rows, C, OC);
+    matmulForward(f, output, layerInput(u, l, input), at(u, layerWord(l, L_WEIGHT)), at(u, layerWord(l, L_BIAS)), rows, C, OC);
     activationForward(f, u[layerWord(l, L_ACT)], output, output, rows, OC);
   }
 }
 
-/** The loss of the last forward pass against the gathered targets, summed over `rows`. */
-export function batchLoss(f: Float32Array, u: Uint32Array, rows: number): number {
+/** The loss of the last forward pass against `targets`, summed over `rows`. */
+export function batchLoss(f: Float32Array, u: Uint32Array, targets: number, rows: number): number {
   const last = u[H_LAYERS] - 1;
   return lossForward(
-    f, u[H_LOSS], at(u, layerWord(last, L_OUTPUT)), at(u, H_TARGETS), rows, u[layerWord(last, L_OUT)], u[layerWord(last, L_ACT)],
+    f, u[H_LOSS], at(u, layerWord(last, L_OUTPUT)), targets, rows, u[layerWord(last, L_OUT)], u[layerWord(last, L_ACT)],
   );
 }
 
 /** Gradients of the batch-mean loss into the grads region: the delta recursion, last layer to first. */
-export function backward(f: Float32Array, u: Uint32Array, rows: number): void {
+export function backward(f: Float32Array, u: Uint32Array, input: number, targets: number, rows: number): void {
   const last = u[H_LAYERS] - 1;
   const OC = u[layerWord(last, L_OUT)];
   const pred = at(u, layerWord(last, L_OUTPUT)), dpred = at(u, layerWord(last, L_DOUTPUT));
   if (u[H_LOSS] === LOSS_CROSS_ENTROPY) {
-    crossEntropyBackward(f, dpred, pred, at(u, H_TARGETS), rows * OC, 1 / rows);
+    crossEntropyBackward(f, dpred, pred, targets, rows * OC, 1 / rows);
   } else {
-    mseBackward(f, dpred, pred, at(u, H_TARGETS), rows * OC, 1 / rows);
+    mseBackward(f, dpred, pred, targets, rows * OC, 1 / rows);
     activationBackward(f, u[layerWord(last, L_ACT)], dpred, pred, dpred, rows, OC);
   }
   for (let l = last; l >= 0; l--) {
     const C = u[layerWord(l, L_IN)], OC = u[layerWord(l, L_OUT)];
     const dout = at(u, layerWord(l, L_DOUTPUT));
-    matmulBackwardWeight(f, at(u, layerWord(l, L_DWEIGHT)), at(u, layerWord(l, L_DBIAS)), dout, at(u, layerWord(l, L_INPUT)), rows, C, OC);
+    matmulBackwardWeight(f, at(u, layerWord(l, L_DWEIGHT)), at(u, layerWord(l, L_DBIAS)), dout, layerInput(u, l, input), rows, C, OC);
     if (l === 0) break;
     const dinp = at(u, layerWord(l, L_DINPUT));
     matmulBackwardInput(f, dinp, dout, at(u, layerWord(l, L_WEIGHT)), rows, C, OC);
@@ -68,25 +75,25 @@ export function backward(f: Float32Array, u: Uint32Array, rows: number): void {
   }
 }
 
-/** One gradient step on the gathered batch; returns its summed loss before the step. */
-export function trainStep(f: Float32Array, u: Uint32Array, rows: number, learningRate: number): number {
-  forward(f, u, rows);
-  const loss = batchLoss(f, u, rows);
-  backward(f, u, rows);
+/** One gradient step on `rows` rows at `input` with `targets`; returns their summed loss before the step. */
+export function trainStep(f: Float32Array, u: Uint32Array, input: number, targets: number, rows: number, learningRate: number): number {
+  forward(f, u, input, rows);
+  const loss = batchLoss(f, u, targets, rows);
+  backward(f, u, input, targets, rows);
   sgdUpdate(f, at(u, H_PARAMS), at(u, H_GRADS), u[H_PARAM_COUNT], learningRate);
   return loss;
 }
 
-/** Copies training rows order[start … start+rows) (or the rows themselves, in order) into the batch. */
-export function gatherBatch(f: Float32Array, u: Uint32Array, start: number, rows: number, shuffled: boolean): void {
+/** Copies the training rows order[start … start+rows) into the batch region. */
+export function gatherBatch(f: Float32Array, u: Uint32Array, start: number, rows: number): void {
   const last = u[H_LAYERS] - 1;
   const C = u[layerWord(0, L_IN)], OC = u[layerWord(last, L_OUT)];
-  const input = at(u, layerWord(0, L_INPUT)), targets = at(u, H_TARGETS);
+  const input = batchInput(u), targets = batchTargets(u);
   const dataX = at(u, H_DATA_X), dataY = at(u, H_DATA_Y), index = at(u, H_INDEX);
   for (let r = 0; r < rows; r++) {
-    const row = shuffled ? u[index + start + r] : start + r;
-    f.copyWithin(input + r * C, dataX + row * C, dataX + (row + 1) * C);
-    f.copyWithin(targets + r * OC, dataY + row * OC, dataY + (row + 1) * OC);
+    const row = u[index + start + r];
+    for (let c = 0; c < C; c++) f[input + r * C + c] = f[dataX + row * C + c];
+    for (let o = 0; o < OC; o++) f[targets + r * OC + o] = f[dataY + row * OC + o];
   }
 }
 
@@ -101,11 +108,18 @@ export function trainEpoch(
   f: Float32Array, u: Uint32Array, rows: number, batchSize: number, shuffle: boolean, learningRate: number,
 ): number {
   if (shuffle) shuffleIndex(u, H_RNG, at(u, H_INDEX), rows);
+  const C = u[layerWord(0, L_IN)], OC = u[layerWord(u[H_LAYERS] - 1, L_OUT)];
+  const dataX = at(u, H_DATA_X), dataY = at(u, H_DATA_Y);
   let loss = 0;
   for (let start = 0; start < rows; start += batchSize) {
     const n = Math.min(batchSize, rows - start);
-    gatherBatch(f, u, start, n, shuffle);
-    loss += trainStep(f, u, n, learningRate);
+    if (shuffle) {
+      gatherBatch(f, u, start, n);
+      loss += trainStep(f, u, batchInput(u), batchTargets(u), n, learningRate);
+    } else {
+      // In order, a batch is a run of consecutive training rows: train on them where they lie.
+      loss += trainStep(f, u, dataX + start * C, dataY + start * OC, n, learningRate);
+    }
   }
   return loss;
 }

@@ -12,10 +12,10 @@ import type { Core } from './module.js';
 interface CoreExports {
   useArena(base: number): void;
   initParams(seed: number): void;
-  forward(rows: number): void;
-  batchLoss(rows: number): number;
-  backward(rows: number): void;
-  trainStep(rows: number, learningRate: number): number;
+  forward(input: number, rows: number): void;
+  batchLoss(targets: number, rows: number): number;
+  backward(input: number, targets: number, rows: number): void;
+  trainStep(input: number, targets: number, rows: number, learningRate: number): number;
   trainEpochs(epochs: number, rows: number, batchSize: number, shuffle: number, learningRate: number): number;
   resetIndex(rows: number): void;
 }
@@ -56,20 +56,25 @@ export class WasmEngine extends ArenaEngine {
     this.core.initParams(seed);
   }
 
+  /** Absolute addresses of the batch region's inputs and targets in this instance's memory. */
+  private get batch(): { input: number; targets: number } {
+    return { input: this.views.base + this.plan.layers[0].input, targets: this.views.base + this.plan.targets };
+  }
+
   protected runForward(rows: number): void {
-    this.core.forward(rows);
+    this.core.forward(this.batch.input, rows);
   }
 
   protected runBatchLoss(rows: number): number {
-    return this.core.batchLoss(rows);
+    return this.core.batchLoss(this.batch.targets, rows);
   }
 
   protected runBackward(rows: number): void {
-    this.core.backward(rows);
+    this.core.backward(this.batch.input, this.batch.targets, rows);
   }
 
   protected runStep(rows: number, learningRate: number): number {
-    return this.core.trainStep(rows, learningRate);
+    return this.core.trainStep(this.batch.input, this.batch.targets, rows, learningRate);
   }
 
   protected runEpochs(
