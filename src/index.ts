@@ -1,7 +1,8 @@
 // backprop-wasm: the public entry point.
 export { NeuralNetwork } from './network.js';
-export type { FitHistory, NetworkJSON, Weights } from './network.js';
+export type { NetworkJSON, Weights } from './network.js';
+export type { FitHistory, FitProgress } from './training.js';
 export type { Matrix, TypedMatrix } from './data.js';
-export type { Activation, EngineChoice, FitOptions, Loss, NetworkOptions, OutputActivation } from './options.js';
+export type { Activation, EngineChoice, FitAsyncOptions, FitOptions, Loss, NetworkOptions, OutputActivation } from './options.js';
 export type { EngineName } from './engine.js';
 export { BackpropError, DivergenceError, ShapeError, StateError, ValueError } from './errors.js';

@@ -4,21 +4,17 @@ import { checkSameRows, pack, unpack, type Matrix, type Packed, type TypedMatrix
 import type { Engine, EngineName } from './engine.js';
 import { createEngine } from './engines.js';
 import { DivergenceError, ShapeError, StateError, ValueError } from './errors.js';
+import { runSliced, Training, type FitHistory, type FitProgress } from './training.js';
+import { trainInThread } from './worker-client.js';
 import {
   ACTIVATION_CODES, LOSS_CODES, positiveNumber, resolveFitOptions, resolveNetworkOptions,
-  type EngineChoice, type FitOptions, type NetworkOptions, type ResolvedNetworkOptions,
+  type EngineChoice, type FitAsyncOptions, type FitOptions, type NetworkOptions, type ResolvedNetworkOptions,
 } from './options.js';
 
 /** Weights as nested arrays: weights[l][j][i] connects unit i of layer l to unit j of layer l+1. */
 export interface Weights {
   weights: number[][][];
   biases: number[][];
-}
-
-export interface FitHistory {
-  epochs: number;
-  /** Mean per-sample loss of each epoch, accumulated from the forward passes the epoch made. */
-  loss: number[];
 }
 
 /** The serialised network: architecture, options and weights. */
@@ -34,6 +30,11 @@ export interface NetworkJSON extends Weights {
 }
 
 const FORMAT = 'backprop-wasm/network';
+
+/** The activation code of each weight layer: hidden ones, then the output. */
+function activationCodes(layers: number[], activation: string, outputActivation: string): number[] {
+  return layers.slice(1).map((_, l) => ACTIVATION_CODES[(l === layers.length - 2 ? outputActivation : activation) as 'sigmoid']);
+}
 const VERSION = 1;
 
 export class NeuralNetwork {
@@ -48,8 +49,9 @@ export class NeuralNetwork {
   static async create(options: NetworkOptions): Promise<NeuralNetwork> {
     const resolved = resolveNetworkOptions(options);
     const { layers, activation, outputActivation, loss } = resolved;
-    const activations = layers.slice(1).map((_, l) => ACTIVATION_CODES[l === layers.length - 2 ? outputActivation : activation]);
-    const engine = await createEngine(resolved.engine, { widths: layers, activations, loss: LOSS_CODES[loss] });
+    const engine = await createEngine(resolved.engine, {
+      widths: layers, activations: activationCodes(layers, activation, outputActivation), loss: LOSS_CODES[loss],
+    });
     engine.initParams(resolved.seed);
     return new NeuralNetwork(resolved, engine);
   }
@@ -104,34 +106,56 @@ export class NeuralNetwork {
   fit(X: Matrix, y: Matrix | number[], options?: FitOptions): FitHistory {
     this.assertAlive();
     const { x, t } = this.packPair(X, y);
-    const fit = resolveFitOptions(options);
-    const rows = x.rows;
-    const batchSize = Math.min(fit.batchSize, rows);
-    this.core.reserve(batchSize, rows);
-    this.core.loadData(x.data, t.data, rows);
+    const run = new Training(this.core, x, t, resolveFitOptions(options), this.rate);
+    while (!run.finished) run.step();
+    return run.history();
+  }
 
-    const sums = new Float64Array(fit.epochs);
-    const logs = (epoch: number): boolean => fit.displayUpdate > 0 && (epoch === 1 || epoch % fit.displayUpdate === 0);
-    for (let done = 0; done < fit.epochs;) {
-      // Run up to the next epoch at which something must be reported, in one engine call.
-      let end = done + 1;
-      if (!fit.onEpochEnd) while (end < fit.epochs && !logs(end)) end++;
-      const before = { params: this.core.getParams(), rng: this.core.getRngState() };
-      const ran = this.core.trainEpochs(end - done, batchSize, fit.shuffle, this.rate, sums, done);
-      if (ran < end - done || !Number.isFinite(sums[done + ran - 1])) {
-        this.core.setParams(before.params);
-        this.core.setRngState(before.rng);
-        throw new DivergenceError(done + ran,
-          `training diverged at epoch ${done + ran}: the loss is ${sums[done + ran - 1]}; the weights are restored to ` +
-          `their values before epoch ${done + 1}. Try a smaller learningRate (now ${this.rate}).`);
-      }
-      done = end;
-      if (logs(done)) fit.log(`[INFO] epoch=${done}, loss=${this.core.evaluateLoss(x.data, t.data, rows).toFixed(7)}`);
-      fit.onEpochEnd?.(done, sums[done - 1] / rows);
+  /**
+   * fit, without freezing the page: trains in slices of about 12 ms and yields to the event loop
+   * between them, or, with `worker: true`, in a Web Worker (Node: worker_threads) that receives the
+   * data once and posts back only log lines, progress and the final weights. Either way the result
+   * is bit for bit fit's. An aborted `signal` rejects with its reason and keeps the epochs completed.
+   */
+  async fitAsync(X: Matrix, y: Matrix | number[], options: FitAsyncOptions = {}): Promise<FitHistory> {
+    this.assertAlive();
+    const { signal, worker = false, onProgress, ...rest } = options;
+    if (signal !== undefined && !(typeof signal === 'object' && typeof signal.throwIfAborted === 'function')) {
+      throw new ValueError('signal', 'signal must be an AbortSignal');
     }
-    const loss = new Array<number>(fit.epochs);
-    for (let e = 0; e < fit.epochs; e++) loss[e] = sums[e] / rows;
-    return { epochs: fit.epochs, loss };
+    if (typeof worker !== 'boolean') throw new ValueError('worker', `worker must be true or false; got ${String(worker)}`);
+    if (onProgress !== undefined && typeof onProgress !== 'function') throw new ValueError('onProgress', 'onProgress must be a function');
+    if (worker && rest.onEpochEnd) {
+      throw new ValueError('onEpochEnd', 'onEpochEnd runs on the training thread every epoch; with worker: true use onProgress');
+    }
+    const { x, t } = this.packPair(X, y);
+    const fit = resolveFitOptions(rest);
+    signal?.throwIfAborted();
+    if (worker) return this.fitInThread(x, t, fit, signal, onProgress);
+    const run = new Training(this.core, x, t, fit, this.rate);
+    await runSliced(run, fit.epochs, signal, onProgress);
+    return run.history();
+  }
+
+  private async fitInThread(
+    x: Packed, t: Packed, fit: ReturnType<typeof resolveFitOptions>, signal?: AbortSignal, onProgress?: (p: FitProgress) => void,
+  ): Promise<FitHistory> {
+    const { layers, activation, outputActivation, loss } = this.options;
+    const outcome = await trainInThread({
+      type: 'fit', engine: this.core.name,
+      shape: { widths: layers, activations: activationCodes(layers, activation, outputActivation), loss: LOSS_CODES[loss] },
+      params: this.core.getParams(), rng: this.core.getRngState(),
+      // Copies: the buffers are transferred, and the caller's arrays stay theirs.
+      x: { data: x.data.slice(), rows: x.rows, cols: x.cols }, t: { data: t.data.slice(), rows: t.rows, cols: t.cols },
+      fit: { epochs: fit.epochs, batchSize: fit.batchSize, shuffle: fit.shuffle, displayUpdate: fit.displayUpdate },
+      learningRate: this.rate,
+    }, { signal, log: fit.log, onProgress });
+    this.core.setParams(outcome.state.params);
+    this.core.setRngState(outcome.state.rng);
+    if (outcome.ok) return { epochs: outcome.state.loss.length, loss: outcome.state.loss };
+    if (outcome.name === 'AbortError' && signal?.aborted) throw signal.reason;
+    if (outcome.name === 'DivergenceError') throw new DivergenceError(outcome.epoch ?? 0, outcome.message);
+    throw new Error(`training in the worker failed: ${outcome.name}: ${outcome.message}`);
   }
 
   /** One gradient step over these rows as one batch (the seed's fit_partial for one row); returns their mean loss before the step. */

@@ -58,6 +58,15 @@ export interface FitOptions {
   onEpochEnd?: (epoch: number, loss: number) => void;
 }
 
+export interface FitAsyncOptions extends FitOptions {
+  /** Stops training: fitAsync rejects with the signal's reason, keeping the epochs completed. */
+  signal?: AbortSignal;
+  /** Train in a Web Worker (Node: worker_threads), posting only progress and the final weights. @default false */
+  worker?: boolean;
+  /** Called between slices (in a worker: at most every 100 ms) with the epoch reached and its loss. */
+  onProgress?: (progress: { epoch: number; epochs: number; loss: number }) => void;
+}
+
 export interface ResolvedFitOptions {
   epochs: number;
   batchSize: number;

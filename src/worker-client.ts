@@ -1,0 +1,68 @@
+// The caller's side of fitAsync({ worker: true }): starts the training thread, sends the request,
+// relays log lines and progress, forwards an abort, and returns the thread's final state.
+import type { FitProgress } from './training.js';
+import type { FinalState, FitRequest, HostMessage, WorkerMessage } from './worker-protocol.js';
+
+interface Thread {
+  post(message: HostMessage, transfer?: Transferable[]): void;
+  listen(onMessage: (message: WorkerMessage) => void, onError: (error: Error) => void): void;
+  terminate(): void;
+}
+
+/** A module Web Worker where the host has one (browsers, workers), else a worker_threads Worker (Node). */
+async function startThread(): Promise<Thread> {
+  if (typeof globalThis.Worker === 'function') {
+    // Written out in full so that bundlers (Vite, webpack) see and bundle the worker.
+    const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+    return {
+      post: (m, t) => worker.postMessage(m, t ?? []),
+      listen: (onMessage, onError) => {
+        worker.onmessage = (e: MessageEvent) => onMessage(e.data as WorkerMessage);
+        worker.onerror = (e: ErrorEvent) => onError(new Error(`the training worker failed: ${e.message}`));
+      },
+      terminate: () => worker.terminate(),
+    };
+  }
+  const specifier = 'node:worker_threads';
+  const { Worker: NodeWorker } = (await import(/* @vite-ignore */ specifier)) as typeof import('node:worker_threads');
+  const worker = new NodeWorker(new URL('./worker.js', import.meta.url));
+  worker.unref();
+  return {
+    post: (m, t) => worker.postMessage(m, t as never),
+    listen: (onMessage, onError) => {
+      worker.on('message', onMessage);
+      worker.on('error', onError);
+    },
+    terminate: () => { void worker.terminate(); },
+  };
+}
+
+export interface ThreadHooks {
+  signal?: AbortSignal;
+  log: (line: string) => void;
+  onProgress?: (progress: FitProgress) => void;
+}
+
+export type ThreadOutcome = { ok: true; state: FinalState } | { ok: false; state: FinalState; name: string; message: string; epoch?: number };
+
+/** Trains in a thread of its own; resolves with the final state, whether it finished, diverged or was aborted. */
+export async function trainInThread(request: FitRequest, hooks: ThreadHooks): Promise<ThreadOutcome> {
+  const thread = await startThread();
+  return new Promise<ThreadOutcome>((resolve, reject) => {
+    const abort = (): void => thread.post({ type: 'abort' });
+    const finish = (): void => {
+      hooks.signal?.removeEventListener('abort', abort);
+      thread.terminate();
+    };
+    thread.listen((message) => {
+      switch (message.type) {
+        case 'log': hooks.log(message.line); break;
+        case 'progress': hooks.onProgress?.(message); break;
+        case 'done': finish(); resolve({ ok: true, state: message }); break;
+        case 'failed': finish(); resolve({ ok: false, state: message, name: message.name, message: message.message, epoch: message.epoch }); break;
+      }
+    }, (error) => { finish(); reject(error); });
+    hooks.signal?.addEventListener('abort', abort, { once: true });
+    thread.post(request, [request.x.data.buffer, request.t.data.buffer]);
+  });
+}
