@@ -6,3 +6,5 @@ export type { Matrix, TypedMatrix } from './data.js';
 export type { Activation, EngineChoice, FitAsyncOptions, FitOptions, Loss, NetworkOptions, OutputActivation } from './options.js';
 export type { EngineName } from './engine.js';
 export { BackpropError, DivergenceError, ShapeError, StateError, ValueError } from './errors.js';
+export { seededRandom } from './random.js';
+export type { SeededRandom } from './random.js';
