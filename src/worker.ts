@@ -30,9 +30,10 @@ async function connect(): Promise<Port> {
   };
 }
 
-const port = await connect();
 const controller = new AbortController();
-port.listen(async (message) => {
+
+// No top-level await: bundlers build workers as classic scripts by default (Vite: iife).
+void connect().then((port) => port.listen(async (message) => {
   if (message.type === 'abort') {
     controller.abort();
     return;
@@ -61,4 +62,4 @@ port.listen(async (message) => {
       epoch: error instanceof DivergenceError ? error.epoch : undefined, ...final,
     }, [final.params.buffer, final.rng.buffer]);
   }
-});
+}));

@@ -1,0 +1,140 @@
+// The library in real Chromium (Debian's package, driven by playwright-core; never a browser
+// download): in a page from a plain static server, in a Web Worker, in worker-mode training,
+// under a Content-Security-Policy that forbids WebAssembly, through a Vite build, in the demo —
+// and the wasm engine's weights bit-identical in Chromium and in Node.
+import { existsSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { build } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NeuralNetwork } from '../dist/src/index.js';
+import { serve } from '../scripts/serve.mjs';
+// @ts-expect-error: a plain-JS page helper, shared with the pages so both sides train the same runs
+import { xorReport } from './browser/pages/common.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const root = fileURLToPath(new URL('..', import.meta.url));
+let browser: Browser;
+let server: Server;
+let base: string;
+
+interface Report {
+  error?: string;
+  engine: string;
+  predictions: number[];
+  xorHex: string;
+  shuffledHex: string;
+  workerMatchesFit?: boolean;
+  progressMessages?: number;
+  wasm?: string;
+  workerPredictions?: number[];
+}
+
+async function open(path: string): Promise<{ page: Page; report: Report }> {
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(base + path);
+  await page.waitForFunction(() => (window as unknown as { result?: unknown }).result !== undefined, null, { timeout: 45_000 })
+    .catch(() => { throw new Error(`${path}: no result; page errors: ${errors.join(' | ')}`); });
+  const report = await page.evaluate(() => (window as unknown as { result: Report }).result);
+  expect(report.error, `${path} failed in the page`).toBeUndefined();
+  return { page, report };
+}
+
+function expectXorLearned(report: Report): void {
+  [0, 1, 1, 0].forEach((target, i) => expect(Math.abs(report.predictions[i] - target)).toBeLessThan(0.1));
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium); .ci/run does`);
+  ({ server, url: base } = await serve({ csp: "default-src 'self'; script-src 'self'" }));
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+describe('in Chromium', () => {
+  it('a page on a static server imports the bundle with one relative path and trains XOR on wasm', async () => {
+    const { page, report } = await open('/test/browser/pages/xor.html');
+    expect(report.engine).toBe('wasm');
+    expectXorLearned(report);
+    expect(report.workerMatchesFit).toBe(true); // fitAsync({ worker: true }) in a Web Worker = fit
+    expect(report.progressMessages).toBeLessThan(50);
+    await page.close();
+  });
+
+  it('the wasm engine trains to bit-identical weights in Chromium and in Node', async () => {
+    const { page, report } = await open('/test/browser/pages/xor.html');
+    const node = (await xorReport(NeuralNetwork, 'wasm')) as Report;
+    expect(report.xorHex).toBe(node.xorHex);
+    expect(report.shuffledHex).toBe(node.shuffledHex);
+    await page.close();
+  });
+
+  it('inside a module Web Worker, with no configuration', async () => {
+    const { page, report } = await open('/test/browser/pages/worker.html');
+    expect(report.engine).toBe('wasm');
+    expectXorLearned(report);
+    await page.close();
+  });
+
+  it('under a CSP without wasm-unsafe-eval, auto falls back to the pure-TS engine and says so', async () => {
+    const { page, report } = await open('/test/browser/pages/csp/');
+    expect(report.engine).toBe('js');
+    expectXorLearned(report);
+    expect(report.wasm).toMatch(/CompileError|WebAssembly|unsafe-eval/);
+    await page.close();
+  });
+
+  it('through a Vite build with the default configuration, worker mode included', async () => {
+    const app = fileURLToPath(new URL('./browser/vite-app/', import.meta.url));
+    // Install the package the way an application would have it: node_modules/backprop-wasm.
+    mkdirSync(`${app}node_modules`, { recursive: true });
+    rmSync(`${app}node_modules/backprop-wasm`, { force: true, recursive: true });
+    symlinkSync(root, `${app}node_modules/backprop-wasm`, 'dir');
+    // base './' only because this test serves the app from a sub-folder; nothing about backprop-wasm.
+    await build({ root: app, base: './', logLevel: 'error', build: { outDir: `${app}dist`, emptyOutDir: true } });
+    const { page, report } = await open('/test/browser/vite-app/dist/');
+    expect(report.engine).toBe('wasm');
+    expectXorLearned(report);
+    report.workerPredictions!.forEach((p, i) => expect(p).toBe(report.predictions[i]));
+    await page.close();
+  }, 120_000);
+
+  it('the demo trains live: the boundary is drawn, the loss falls, and a drawn digit is read', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${base}/examples/playground/`);
+    type Playground = { epochs: { wasm: number; js: number }; losses: number[]; digitsAccuracy: number | null };
+    await page.waitForFunction(() => {
+      const p = (window as unknown as { playground?: Playground }).playground;
+      return p !== undefined && p.digitsAccuracy !== null && p.epochs.wasm > 2000 && p.epochs.js > 0;
+    }, null, { timeout: 60_000 });
+    expect(errors).toEqual([]);
+    const state = await page.evaluate(() => (window as unknown as { playground: Playground }).playground);
+    expect(state.losses.at(-1)!).toBeLessThan(state.losses[0] / 2);
+    expect(state.digitsAccuracy!).toBeGreaterThan(0.93);
+    const colours = await page.evaluate(() => {
+      const canvas = document.getElementById('field') as HTMLCanvasElement;
+      const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+      const seen = new Set<number>();
+      for (let i = 0; i < data.length; i += 4 * 97) seen.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
+      return seen.size;
+    });
+    expect(colours).toBeGreaterThan(50); // a gradient heat map with points, not a blank canvas
+    expect(await page.textContent('#guess')).toBe('7'); // the page's sketched 7
+    const shot = await page.screenshot({ fullPage: true });
+    expect(shot.length).toBeGreaterThan(20_000);
+    await page.close();
+  }, 90_000);
+});
