@@ -1,7 +1,7 @@
 // The WebAssembly core's exports: the model functions the engine calls, the kernels the tests
 // call, and the codes the host mirrors in src/abi.ts. Only numbers and pointers cross.
 export {
-  useArena, initParams, batchInput, batchTargets, forward, batchLoss, backward, trainStep, gatherBatch, resetIndex, trainEpoch,
+  useArena, initParams, resetOptimizer, optimizerStep, batchInput, batchTargets, forward, batchLoss, batchCorrect, backward, trainStep, gatherBatch, resetIndex, trainEpoch,
   trainEpochs,
 } from './train';
 export {
@@ -11,7 +11,8 @@ export {
 export {
   activationForward, activationBackward, sigmoidForward, tanhForward, expf32,
 } from './activation';
-export { sgdUpdate } from './update';
+export { sgdUpdate, momentumUpdate, adamUpdate, l2Gradient, clipGradients } from './update';
+export { countCorrect } from './loss';
 export { rngSeed, rngNext, rngNormal, portableLog } from './rng';
 
 /** The core's SIMD flag as built, so the host can tell the release build from the scalar one. */

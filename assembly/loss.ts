@@ -54,3 +54,22 @@ export function lossForward(code: u32, pred: usize, target: usize, B: i32, OC: i
     ? crossEntropyForward(pred, target, B, OC, outputActivation)
     : mseForward(pred, target, B, OC);
 }
+
+/** Rows whose prediction is right: the largest output is the target's, or, for one output, the same side of ½. */
+export function countCorrect(pred: usize, target: usize, B: i32, OC: i32): u32 {
+  let right: u32 = 0;
+  for (let b = 0; b < B; b++) {
+    const p = pred + (<usize>(b * OC) << 2), t = target + (<usize>(b * OC) << 2);
+    if (OC == 1) {
+      if ((load<f32>(p) >= 0.5) == (load<f32>(t) >= 0.5)) right++;
+      continue;
+    }
+    let bestP = 0, bestT = 0;
+    for (let o = 1; o < OC; o++) {
+      if (load<f32>(p + (<usize>o << 2)) > load<f32>(p + (<usize>bestP << 2))) bestP = o;
+      if (load<f32>(t + (<usize>o << 2)) > load<f32>(t + (<usize>bestT << 2))) bestT = o;
+    }
+    if (bestP == bestT) right++;
+  }
+  return right;
+}

@@ -38,7 +38,7 @@ export function rngBelow(state: usize, n: u32): u32 {
 }
 
 /** Uniform in (−1, 1) on a grid of 2⁻²³, from the top 24 bits. */
-function rngSigned(state: usize): f64 {
+export function rngSigned(state: usize): f64 {
   return <f64>(rngNext(state) >>> 8) * (1.0 / 8388608.0) - 1.0;
 }
 

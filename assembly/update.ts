@@ -1,5 +1,5 @@
-// Optimiser updates, the twins of src/js/update.ts: one loop over the whole flat parameter region.
-// Legend: N parameter count.
+// Optimiser updates and gradient transforms, the twins of src/js/update.ts: each one loop over the
+// whole flat parameter region. Legend: N parameter count. Conventions as in PyTorch.
 
 /** params −= learningRate · grads. */
 export function sgdUpdate(params: usize, grads: usize, N: i32, learningRate: f32): void {
@@ -15,4 +15,87 @@ export function sgdUpdate(params: usize, grads: usize, N: i32, learningRate: f32
     const at = <usize>i << 2;
     store<f32>(params + at, load<f32>(params + at) - learningRate * load<f32>(grads + at));
   }
+}
+
+/** v ← μ·v + g; w ← w − lr·v, or with Nesterov w ← w − lr·(g + μ·v). */
+export function momentumUpdate(params: usize, grads: usize, velocity: usize, N: i32, learningRate: f32, momentum: f32, nesterov: bool): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const rate = f32x4.splat(learningRate), mu = f32x4.splat(momentum);
+    for (; i + 4 <= N; i += 4) {
+      const at = <usize>i << 2;
+      const g = v128.load(grads + at);
+      const v = f32x4.add(f32x4.mul(mu, v128.load(velocity + at)), g);
+      v128.store(velocity + at, v);
+      const step = nesterov ? f32x4.add(g, f32x4.mul(mu, v)) : v;
+      v128.store(params + at, f32x4.sub(v128.load(params + at), f32x4.mul(rate, step)));
+    }
+  }
+  for (; i < N; i++) {
+    const at = <usize>i << 2;
+    const g = load<f32>(grads + at);
+    const v = momentum * load<f32>(velocity + at) + g;
+    store<f32>(velocity + at, v);
+    store<f32>(params + at, load<f32>(params + at) - learningRate * (nesterov ? g + momentum * v : v));
+  }
+}
+
+/**
+ * Adam: m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g²; w ← w − lr·m̂/(√v̂ + ε), with m̂ = m·correction1 and
+ * v̂ = v·correction2, the bias corrections 1/(1 − βᵗ) computed once per step by the caller.
+ */
+export function adamUpdate(
+  params: usize, grads: usize, moment1: usize, moment2: usize, N: i32, learningRate: f32,
+  beta1: f32, beta2: f32, epsilon: f32, correction1: f32, correction2: f32,
+): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const b1 = f32x4.splat(beta1), b2 = f32x4.splat(beta2), c1 = f32x4.splat(1 - beta1), c2 = f32x4.splat(1 - beta2);
+    const k1 = f32x4.splat(correction1), k2 = f32x4.splat(correction2), rate = f32x4.splat(learningRate), eps = f32x4.splat(epsilon);
+    for (; i + 4 <= N; i += 4) {
+      const at = <usize>i << 2;
+      const g = v128.load(grads + at);
+      const m1 = f32x4.add(f32x4.mul(b1, v128.load(moment1 + at)), f32x4.mul(c1, g));
+      const m2 = f32x4.add(f32x4.mul(b2, v128.load(moment2 + at)), f32x4.mul(f32x4.mul(c2, g), g));
+      v128.store(moment1 + at, m1);
+      v128.store(moment2 + at, m2);
+      const step = f32x4.div(f32x4.mul(rate, f32x4.mul(m1, k1)), f32x4.add(f32x4.sqrt(f32x4.mul(m2, k2)), eps));
+      v128.store(params + at, f32x4.sub(v128.load(params + at), step));
+    }
+  }
+  for (; i < N; i++) {
+    const at = <usize>i << 2;
+    const g = load<f32>(grads + at);
+    const m1 = beta1 * load<f32>(moment1 + at) + (1 - beta1) * g;
+    const m2 = beta2 * load<f32>(moment2 + at) + (1 - beta2) * g * g;
+    store<f32>(moment1 + at, m1);
+    store<f32>(moment2 + at, m2);
+    store<f32>(params + at, load<f32>(params + at) - (learningRate * (m1 * correction1)) / (Mathf.sqrt(m2 * correction2) + epsilon));
+  }
+}
+
+/** grads += l2 · params: the gradient of ½·l2·‖w‖², over one layer's weights (never its biases). */
+export function l2Gradient(grads: usize, params: usize, N: i32, l2: f32): void {
+  for (let i = 0; i < N; i++) {
+    const at = <usize>i << 2;
+    store<f32>(grads + at, load<f32>(grads + at) + l2 * load<f32>(params + at));
+  }
+}
+
+/** Scales grads so that their global L2 norm is at most maxNorm; returns the norm before. */
+export function clipGradients(grads: usize, N: i32, maxNorm: f32): f64 {
+  let sum: f64 = 0;
+  for (let i = 0; i < N; i++) {
+    const g = <f64>load<f32>(grads + (<usize>i << 2));
+    sum += g * g;
+  }
+  const norm = Math.sqrt(sum);
+  if (norm > <f64>maxNorm) {
+    const scale = <f32>(<f64>maxNorm / norm);
+    for (let i = 0; i < N; i++) {
+      const at = <usize>i << 2;
+      store<f32>(grads + at, load<f32>(grads + at) * scale);
+    }
+  }
+  return norm;
 }

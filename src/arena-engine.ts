@@ -1,7 +1,9 @@
 // What both engines share: planning the arena, and moving rows, parameters and generator state
 // in and out of it. Subclasses supply the memory and the arithmetic (the model functions).
-import { H_RNG } from './abi.js';
-import type { Engine, EngineName, NetworkShape } from './engine.js';
+import {
+  H_BETA1, H_BETA1_POWER, H_BETA2, H_BETA2_POWER, H_CLASSIFY, H_CLIP, H_EPSILON, H_L2, H_MOMENTUM, H_OPTIMIZER, H_RNG, H_STEP,
+} from './abi.js';
+import type { Engine, EngineName, NetworkShape, OptimizerState, UpdateRule } from './engine.js';
 import { planArena, writeHeader, type ArenaPlan } from './plan.js';
 
 /** Rows a prediction or evaluation pass takes at a time, when the batch size is smaller. */
@@ -34,13 +36,15 @@ export abstract class ArenaEngine implements Engine {
   protected abstract allocate(plan: ArenaPlan): ArenaViews;
   /** Called once the new arena's header is written. */
   protected attach(): void {}
-  protected abstract runInit(seed: number): void;
+  protected abstract runInit(seed: number, init: number): void;
   protected abstract runForward(rows: number): void;
   protected abstract runBatchLoss(rows: number): number;
+  protected abstract runBatchCorrect(rows: number): number;
   protected abstract runBackward(rows: number): void;
   protected abstract runStep(rows: number, learningRate: number): number;
   protected abstract runEpochs(
-    epochs: number, rows: number, batchSize: number, shuffle: boolean, learningRate: number, losses: Float64Array, lossOffset: number,
+    epochs: number, rows: number, batchSize: number, shuffle: boolean, learningRate: number,
+    losses: Float64Array, correct: Float64Array, offset: number,
   ): number;
   protected abstract runResetIndex(rows: number): void;
   abstract dispose(): void;
@@ -66,14 +70,52 @@ export abstract class ArenaEngine implements Engine {
     };
     const rows = this.loadedRows;
     move(old.plan.params, this.plan.params, this.plan.paramCount, 'f');
+    move(old.plan.optState, this.plan.optState, 2 * this.plan.paramCount, 'f');
+    // The update rule and the optimiser's counters live in header words past the offsets.
+    move(H_OPTIMIZER * 4, H_OPTIMIZER * 4, H_BETA2_POWER + 2 - H_OPTIMIZER, 'u');
     move(old.plan.dataX, this.plan.dataX, rows * this.inputs, 'f');
     move(old.plan.dataY, this.plan.dataY, rows * this.outputs, 'f');
     move(old.plan.index, this.plan.index, rows, 'u');
     this.setRngState(old.views.u.slice((old.views.base >>> 2) + H_RNG, (old.views.base >>> 2) + H_RNG + 4));
   }
 
-  initParams(seed: number): void {
-    this.runInit(seed >>> 0);
+  initParams(seed: number, init: number): void {
+    this.runInit(seed >>> 0, init);
+  }
+
+  setUpdateRule(rule: UpdateRule): void {
+    const { f, u } = this.views, h = this.views.base >>> 2;
+    u[h + H_OPTIMIZER] = rule.optimizer;
+    u[h + H_CLASSIFY] = rule.classify ? 1 : 0;
+    f[h + H_MOMENTUM] = rule.momentum;
+    f[h + H_BETA1] = rule.beta1;
+    f[h + H_BETA2] = rule.beta2;
+    f[h + H_EPSILON] = rule.epsilon;
+    f[h + H_L2] = rule.l2;
+    f[h + H_CLIP] = rule.clipNorm;
+  }
+
+  getOptimizerState(): OptimizerState {
+    const at = this.word(this.plan.optState);
+    const powers = this.headerF64();
+    return {
+      moments: this.views.f.slice(at, at + 2 * this.plan.paramCount),
+      step: this.views.u[(this.views.base >>> 2) + H_STEP],
+      beta1Power: powers[H_BETA1_POWER >> 1], beta2Power: powers[H_BETA2_POWER >> 1],
+    };
+  }
+
+  setOptimizerState(state: OptimizerState): void {
+    this.views.f.set(state.moments, this.word(this.plan.optState));
+    this.views.u[(this.views.base >>> 2) + H_STEP] = state.step;
+    const powers = this.headerF64();
+    powers[H_BETA1_POWER >> 1] = state.beta1Power;
+    powers[H_BETA2_POWER >> 1] = state.beta2Power;
+  }
+
+  /** The header's words as f64 (Adam's βᵗ products live there). */
+  private headerF64(): Float64Array {
+    return new Float64Array(this.views.f.buffer, this.views.base, H_BETA2_POWER + 2 >> 1);
   }
 
   getParams(): Float32Array {
@@ -108,10 +150,10 @@ export abstract class ArenaEngine implements Engine {
   }
 
   trainEpochs(
-    epochs: number, batchSize: number, shuffle: boolean, learningRate: number, losses: Float64Array, lossOffset: number,
+    epochs: number, batchSize: number, shuffle: boolean, learningRate: number, losses: Float64Array, correct: Float64Array, offset: number,
   ): number {
     this.reserve(batchSize, this.loadedRows);
-    return this.runEpochs(epochs, this.loadedRows, batchSize, shuffle, learningRate, losses, lossOffset);
+    return this.runEpochs(epochs, this.loadedRows, batchSize, shuffle, learningRate, losses, correct, offset);
   }
 
   trainBatch(x: Float32Array, y: Float32Array, rows: number, learningRate: number): number {
@@ -127,15 +169,16 @@ export abstract class ArenaEngine implements Engine {
     return loss;
   }
 
-  evaluateLoss(x: Float32Array, y: Float32Array, rows: number): number {
-    let loss = 0;
+  evaluate(x: Float32Array, y: Float32Array, rows: number): { loss: number; correct: number } {
+    let loss = 0, correct = 0;
     for (let start = 0; start < rows; start += this.plan.passRows) {
       const n = Math.min(this.plan.passRows, rows - start);
       this.putBatch(x, y, start, n);
       this.runForward(n);
       loss += this.runBatchLoss(n);
+      correct += this.runBatchCorrect(n);
     }
-    return loss;
+    return { loss, correct };
   }
 
   predict(x: Float32Array, rows: number, out: Float32Array): void {

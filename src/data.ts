@@ -104,3 +104,42 @@ export function unpack(data: Float32Array, rows: number, cols: number, form: For
   for (let r = 0; r < rows; r++) out.push(Array.from(data.subarray(r * cols, (r + 1) * cols)));
   return form === 'vector' && rows === 1 ? out[0] : out;
 }
+
+/** Whether `value` is a list of class indices (number[] or Int32Array) rather than rows of targets. */
+export function isClassList(value: unknown): value is number[] | Int32Array {
+  return value instanceof Int32Array || (Array.isArray(value) && value.length > 0 && !Array.isArray(value[0]));
+}
+
+/** One-hot rows for class indices, each an integer in [0, classes). */
+export function packClasses(argument: string, value: number[] | Int32Array, classes: number): Packed {
+  const data = new Float32Array(value.length * classes);
+  for (let r = 0; r < value.length; r++) {
+    const c = value[r];
+    if (!Number.isInteger(c) || c < 0 || c >= classes) {
+      throw new ShapeError(argument, `${argument}[${r}] is ${String(c)}: class indices must be integers from 0 to ${classes - 1}`, r);
+    }
+    data[r * classes + c] = 1;
+  }
+  return { data, rows: value.length, cols: classes, form: 'rows' };
+}
+
+/** The rows of `packed` at `indices`, in that order. */
+export function takeRows(packed: Packed, indices: ArrayLike<number>): Packed {
+  const { cols } = packed;
+  const data = new Float32Array(indices.length * cols);
+  for (let i = 0; i < indices.length; i++) data.set(packed.data.subarray(indices[i] * cols, (indices[i] + 1) * cols), i * cols);
+  return { data, rows: indices.length, cols, form: packed.form };
+}
+
+/** The class of each row: the index of its largest output, or, for one output, whether it reaches ½. */
+export function classesOf(outputs: Float32Array, rows: number, cols: number): number[] {
+  const classes = new Array<number>(rows);
+  for (let r = 0; r < rows; r++) {
+    const row = outputs.subarray(r * cols, (r + 1) * cols);
+    if (cols === 1) { classes[r] = row[0] >= 0.5 ? 1 : 0; continue; }
+    let best = 0;
+    for (let c = 1; c < cols; c++) if (row[c] > row[best]) best = c;
+    classes[r] = best;
+  }
+  return classes;
+}

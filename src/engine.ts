@@ -12,14 +12,41 @@ export interface NetworkShape {
   loss: number;
 }
 
+/** How updates are made, written into the arena's header: codes and hyper-parameters. */
+export interface UpdateRule {
+  /** OPT_SGD, OPT_MOMENTUM, OPT_NESTEROV or OPT_ADAM. */
+  optimizer: number;
+  momentum: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  /** Weight decay of the weights (not the biases); 0 for none. */
+  l2: number;
+  /** Largest global gradient norm; 0 for no clipping. */
+  clipNorm: number;
+  /** Count right answers while training (softmax or sigmoid outputs). */
+  classify: boolean;
+}
+
+/** Everything an optimiser carries from step to step. */
+export interface OptimizerState {
+  /** Two vectors in the parameters' layout: momentum's velocity (then zeros), or Adam's m then v. */
+  moments: Float32Array;
+  step: number;
+  beta1Power: number;
+  beta2Power: number;
+}
+
 export interface Engine {
   readonly name: EngineName;
   /** The arena layout in force. */
   readonly plan: ArenaPlan;
-  /** Makes room for passes of `passRows` rows and `dataRows` training rows; keeps the parameters and generator. */
+  /** Makes room for passes of `passRows` rows and `dataRows` training rows; keeps parameters, generator and optimiser. */
   reserve(passRows: number, dataRows: number): void;
-  /** Seeds the generator and draws the initial weights. */
-  initParams(seed: number): void;
+  /** Seeds the generator, draws the initial weights by rule `init` (an INIT_ code) and resets the optimiser. */
+  initParams(seed: number, init: number): void;
+  /** Sets the update rule used by every later step. */
+  setUpdateRule(rule: UpdateRule): void;
   /** A copy of every parameter: W1 (out × in, row-major), b1, W2, b2, … */
   getParams(): Float32Array;
   setParams(values: Float32Array): void;
@@ -28,21 +55,24 @@ export interface Engine {
   /** A copy of the generator's four state words. */
   getRngState(): Uint32Array;
   setRngState(state: Uint32Array): void;
+  getOptimizerState(): OptimizerState;
+  setOptimizerState(state: OptimizerState): void;
   /** Copies the training set in (rows × inputs, rows × outputs) and resets the shuffle order. */
   loadData(x: Float32Array, y: Float32Array, rows: number): void;
   /**
    * Runs up to `epochs` epochs over the loaded rows, writing each epoch's summed loss to
-   * `losses[lossOffset + e]`. Stops after the first epoch whose loss is not finite; returns how many ran.
+   * `losses[offset + e]` and its right answers (when classifying) to `correct[offset + e]`.
+   * Stops after the first epoch whose loss is not finite; returns how many ran.
    */
   trainEpochs(
-    epochs: number, batchSize: number, shuffle: boolean, learningRate: number, losses: Float64Array, lossOffset: number,
+    epochs: number, batchSize: number, shuffle: boolean, learningRate: number, losses: Float64Array, correct: Float64Array, offset: number,
   ): number;
   /** One gradient step on these rows as one batch; returns their summed loss before the step. */
   trainBatch(x: Float32Array, y: Float32Array, rows: number, learningRate: number): number;
   /** Forward and backward without a step (gradients then readable by getGrads); returns the summed loss. */
   computeGradients(x: Float32Array, y: Float32Array, rows: number): number;
-  /** The summed loss over these rows. */
-  evaluateLoss(x: Float32Array, y: Float32Array, rows: number): number;
+  /** The summed loss over these rows, and how many of them the network gets right. */
+  evaluate(x: Float32Array, y: Float32Array, rows: number): { loss: number; correct: number };
   /** Writes rows × outputs predictions to `out`. */
   predict(x: Float32Array, rows: number, out: Float32Array): void;
   dispose(): void;

@@ -1,15 +1,19 @@
 // The public NeuralNetwork: the seed's verbs over an engine. Validates at the boundary, keeps the
 // options, logs; every number is computed by the engine.
-import { checkSameRows, pack, unpack, type Matrix, type Packed, type TypedMatrix } from './data.js';
+import { FORMAT, readNetworkJSON, VERSION, withChecksum, type NetworkJSON } from './checkpoint.js';
+import {
+  checkSameRows, classesOf, isClassList, pack, packClasses, takeRows, unpack, type Matrix, type Packed, type TypedMatrix,
+} from './data.js';
 import type { Engine, EngineName } from './engine.js';
 import { createEngine } from './engines.js';
 import { DivergenceError, ShapeError, StateError, ValueError } from './errors.js';
 import { runSliced, Training, type FitHistory, type FitProgress } from './training.js';
 import { trainInThread } from './worker-client.js';
 import {
-  ACTIVATION_CODES, LOSS_CODES, positiveNumber, resolveFitOptions, resolveNetworkOptions,
-  type EngineChoice, type FitAsyncOptions, type FitOptions, type NetworkOptions, type ResolvedNetworkOptions,
+  ACTIVATION_CODES, INIT_CODES, LOSS_CODES, positiveNumber, resolveFitOptions, resolveNetworkOptions, updateRule,
+  type EngineChoice, type FitAsyncOptions, type FitOptions, type NetworkOptions, type ResolvedFitOptions, type ResolvedNetworkOptions,
 } from './options.js';
+import { seededRandom } from './random.js';
 
 /** Weights as nested arrays: weights[l][j][i] connects unit i of layer l to unit j of layer l+1. */
 export interface Weights {
@@ -17,29 +21,20 @@ export interface Weights {
   biases: number[][];
 }
 
-/** The serialised network: architecture, options and weights. */
-export interface NetworkJSON extends Weights {
-  format: typeof FORMAT;
-  version: typeof VERSION;
-  layers: number[];
-  learningRate: number;
-  activation: ResolvedNetworkOptions['activation'];
-  outputActivation: ResolvedNetworkOptions['outputActivation'];
-  loss: ResolvedNetworkOptions['loss'];
-  seed: number;
-}
+export type { NetworkJSON } from './checkpoint.js';
 
-const FORMAT = 'backprop-wasm/network';
+/** Targets: rows like X's, a flat number[] for a one-output network, or class indices for softmax outputs. */
+export type Targets = Matrix | number[] | Int32Array;
 
 /** The activation code of each weight layer: hidden ones, then the output. */
 function activationCodes(layers: number[], activation: string, outputActivation: string): number[] {
   return layers.slice(1).map((_, l) => ACTIVATION_CODES[(l === layers.length - 2 ? outputActivation : activation) as 'sigmoid']);
 }
-const VERSION = 1;
 
 export class NeuralNetwork {
   private disposed = false;
   private rate: number;
+  private epochsTrained = 0;
 
   private constructor(private readonly options: ResolvedNetworkOptions, private readonly core: Engine) {
     this.rate = options.learningRate;
@@ -52,23 +47,31 @@ export class NeuralNetwork {
     const engine = await createEngine(resolved.engine, {
       widths: layers, activations: activationCodes(layers, activation, outputActivation), loss: LOSS_CODES[loss],
     });
-    engine.initParams(resolved.seed);
+    engine.initParams(resolved.seed, INIT_CODES[resolved.init]);
+    engine.setUpdateRule(updateRule(resolved));
     return new NeuralNetwork(resolved, engine);
   }
 
-  /** Rebuilds a network from toJSON()'s output (object or string); `engine` may be chosen anew. */
+  /**
+   * Rebuilds a network from toJSON()'s output (object or string); `engine` may be chosen anew. A
+   * checkpoint written with `{ trainingState: true }` resumes training exactly where it stopped.
+   */
   static async fromJSON(json: string | NetworkJSON, options: { engine?: EngineChoice } = {}): Promise<NeuralNetwork> {
-    const parsed: unknown = typeof json === 'string' ? JSON.parse(json) : json;
-    if (typeof parsed !== 'object' || parsed === null || (parsed as NetworkJSON).format !== FORMAT) {
-      throw new ValueError('json', `not a serialised backprop-wasm network (format must be '${FORMAT}')`);
-    }
-    const j = parsed as NetworkJSON;
-    if (j.version !== VERSION) throw new ValueError('json.version', `unsupported version ${String(j.version)}; this library reads version ${VERSION}`);
+    const j = readNetworkJSON(json);
     const net = await NeuralNetwork.create({
       layers: j.layers, learningRate: j.learningRate, activation: j.activation, outputActivation: j.outputActivation,
-      loss: j.loss, seed: j.seed, engine: options.engine ?? 'auto',
+      loss: j.loss, seed: j.seed, engine: options.engine ?? 'auto', optimizer: j.optimizer, l2: j.l2,
+      clipNorm: j.clipNorm === 0 ? undefined : j.clipNorm, init: j.init,
     });
     net.setWeights({ weights: j.weights, biases: j.biases });
+    const state = j.trainingState;
+    if (state) {
+      net.core.setRngState(Uint32Array.from(state.rng));
+      net.core.setOptimizerState({
+        moments: Float32Array.from(state.moments), step: state.step, beta1Power: state.beta1Power, beta2Power: state.beta2Power,
+      });
+      net.epochsTrained = state.epoch;
+    }
     return net;
   }
 
@@ -94,6 +97,12 @@ export class NeuralNetwork {
     this.rate = positiveNumber('learningRate', value);
   }
 
+  /** Epochs trained so far, across every fit (and carried by checkpoints). */
+  get epoch(): number {
+    return this.epochsTrained;
+  }
+
+  get optimizer(): ResolvedNetworkOptions['optimizer'] { return { ...this.options.optimizer }; }
   get activation(): ResolvedNetworkOptions['activation'] { return this.options.activation; }
   get outputActivation(): ResolvedNetworkOptions['outputActivation'] { return this.options.outputActivation; }
   get loss(): ResolvedNetworkOptions['loss'] { return this.options.loss; }
@@ -103,12 +112,47 @@ export class NeuralNetwork {
    * epoch 1 and every `displayUpdate` epochs, as the seed does. Throws DivergenceError, with the weights
    * restored to the last finite point, if the loss stops being finite.
    */
-  fit(X: Matrix, y: Matrix | number[], options?: FitOptions): FitHistory {
+  fit(X: Matrix, y: Targets, options?: FitOptions): FitHistory {
     this.assertAlive();
-    const { x, t } = this.packPair(X, y);
-    const run = new Training(this.core, x, t, resolveFitOptions(options), this.rate);
+    const run = this.training(X, y, resolveFitOptions(options));
     while (!run.finished) run.step();
+    return this.finish(run);
+  }
+
+  /** Validates the data and sets up a run: the training rows, and the validation rows if any. */
+  private training(X: unknown, y: unknown, fit: ResolvedFitOptions): Training {
+    let { x, t } = this.packPair(X, y);
+    let validation: { x: Packed; t: Packed } | undefined;
+    if (fit.validationData) {
+      const [vx, vy] = fit.validationData;
+      validation = this.packPair(vx, vy, 'none', 'validationData');
+    } else if (fit.validationSplit > 0) {
+      // A seeded random choice of rows (not the tail), the same for the same network seed.
+      const order = Array.from({ length: x.rows }, (_, i) => i);
+      const random = seededRandom(this.options.seed ^ 0x5eed);
+      for (let i = order.length - 1; i > 0; i--) {
+        const j = Math.floor(random.next() * (i + 1));
+        [order[i], order[j]] = [order[j], order[i]];
+      }
+      const held = Math.round(x.rows * fit.validationSplit);
+      if (held < 1 || held >= x.rows) {
+        throw new ValueError('validationSplit', `validationSplit ${fit.validationSplit} of ${x.rows} rows leaves ${held} for validation and ${x.rows - held} for training; both need at least one`);
+      }
+      const valRows = order.slice(0, held).sort((a, b) => a - b), trainRows = order.slice(held).sort((a, b) => a - b);
+      validation = { x: takeRows(x, valRows), t: takeRows(t, valRows) };
+      ({ x, t } = { x: takeRows(x, trainRows), t: takeRows(t, trainRows) });
+    }
+    return new Training(this.core, x, t, fit, this.rate, validation, this.classifies);
+  }
+
+  private finish(run: Training): FitHistory {
+    this.epochsTrained += run.epochsDone;
     return run.history();
+  }
+
+  /** Softmax or sigmoid outputs: accuracy is reported and predictClass means something. */
+  private get classifies(): boolean {
+    return this.options.outputActivation === 'softmax' || this.options.outputActivation === 'sigmoid';
   }
 
   /**
@@ -117,7 +161,7 @@ export class NeuralNetwork {
    * data once and posts back only log lines, progress and the final weights. Either way the result
    * is bit for bit fit's. An aborted `signal` rejects with its reason and keeps the epochs completed.
    */
-  async fitAsync(X: Matrix, y: Matrix | number[], options: FitAsyncOptions = {}): Promise<FitHistory> {
+  async fitAsync(X: Matrix, y: Targets, options: FitAsyncOptions = {}): Promise<FitHistory> {
     this.assertAlive();
     const { signal, worker = false, onProgress, ...rest } = options;
     if (signal !== undefined && !(typeof signal === 'object' && typeof signal.throwIfAborted === 'function')) {
@@ -128,38 +172,54 @@ export class NeuralNetwork {
     if (worker && rest.onEpochEnd) {
       throw new ValueError('onEpochEnd', 'onEpochEnd runs on the training thread every epoch; with worker: true use onProgress');
     }
-    const { x, t } = this.packPair(X, y);
     const fit = resolveFitOptions(rest);
+    if (worker) {
+      const { x, t } = this.packPair(X, y);
+      const validation = fit.validationData ? this.packPair(fit.validationData[0], fit.validationData[1], 'none', 'validationData') : undefined;
+      if (fit.validationSplit > 0) throw new ValueError('validationSplit', 'with worker: true give validationData rather than validationSplit');
+      signal?.throwIfAborted();
+      return this.fitInThread(x, t, fit, validation, signal, onProgress);
+    }
+    const run = this.training(X, y, fit);
     signal?.throwIfAborted();
-    if (worker) return this.fitInThread(x, t, fit, signal, onProgress);
-    const run = new Training(this.core, x, t, fit, this.rate);
-    await runSliced(run, fit.epochs, signal, onProgress);
+    try {
+      await runSliced(run, fit.epochs, signal, onProgress);
+    } finally {
+      this.epochsTrained += run.epochsDone;
+    }
     return run.history();
   }
 
   private async fitInThread(
-    x: Packed, t: Packed, fit: ReturnType<typeof resolveFitOptions>, signal?: AbortSignal, onProgress?: (p: FitProgress) => void,
+    x: Packed, t: Packed, fit: ResolvedFitOptions, validation: { x: Packed; t: Packed } | undefined,
+    signal?: AbortSignal, onProgress?: (p: FitProgress) => void,
   ): Promise<FitHistory> {
     const { layers, activation, outputActivation, loss } = this.options;
+    // Copies: the buffers are transferred, and the caller's arrays stay theirs.
+    const rows = (p: Packed): { data: Float32Array; rows: number; cols: number } => ({ data: p.data.slice(), rows: p.rows, cols: p.cols });
     const outcome = await trainInThread({
       type: 'fit', engine: this.core.name,
       shape: { widths: layers, activations: activationCodes(layers, activation, outputActivation), loss: LOSS_CODES[loss] },
-      params: this.core.getParams(), rng: this.core.getRngState(),
-      // Copies: the buffers are transferred, and the caller's arrays stay theirs.
-      x: { data: x.data.slice(), rows: x.rows, cols: x.cols }, t: { data: t.data.slice(), rows: t.rows, cols: t.cols },
-      fit: { epochs: fit.epochs, batchSize: fit.batchSize, shuffle: fit.shuffle, displayUpdate: fit.displayUpdate },
-      learningRate: this.rate,
+      rule: updateRule(this.options), params: this.core.getParams(), rng: this.core.getRngState(), optimizer: this.core.getOptimizerState(),
+      x: rows(x), t: rows(t), validation: validation && { x: rows(validation.x), t: rows(validation.t) },
+      fit: {
+        epochs: fit.epochs, batchSize: fit.batchSize, shuffle: fit.shuffle, displayUpdate: fit.displayUpdate,
+        validationSplit: 0, earlyStopping: fit.earlyStopping, tolerance: fit.tolerance,
+      },
+      learningRate: this.rate, classify: this.classifies,
     }, { signal, log: fit.log, onProgress });
     this.core.setParams(outcome.state.params);
     this.core.setRngState(outcome.state.rng);
-    if (outcome.ok) return { epochs: outcome.state.loss.length, loss: outcome.state.loss };
+    this.core.setOptimizerState(outcome.state.optimizer);
+    this.epochsTrained += outcome.state.history.epochs;
+    if (outcome.ok) return outcome.state.history;
     if (outcome.name === 'AbortError' && signal?.aborted) throw signal.reason;
     if (outcome.name === 'DivergenceError') throw new DivergenceError(outcome.epoch ?? 0, outcome.message);
     throw new Error(`training in the worker failed: ${outcome.name}: ${outcome.message}`);
   }
 
   /** One gradient step over these rows as one batch (the seed's fit_partial for one row); returns their mean loss before the step. */
-  fitPartial(X: Matrix | number[], y: Matrix | number[]): number {
+  fitPartial(X: Matrix | number[], y: Targets): number {
     this.assertAlive();
     const { x, t } = this.packPair(X, y, 'row');
     const loss = this.core.trainBatch(x.data, t.data, x.rows, this.rate) / x.rows;
@@ -183,14 +243,34 @@ export class NeuralNetwork {
   }
 
   /** The seed's loss: the sum over all samples of the per-sample loss (for 'mse', ½·Σ(prediction − target)²). */
-  calculateLoss(X: Matrix | number[], y: Matrix | number[]): number {
+  calculateLoss(X: Matrix | number[], y: Targets): number {
     this.assertAlive();
     const { x, t } = this.packPair(X, y, 'row');
-    return this.core.evaluateLoss(x.data, t.data, x.rows);
+    return this.core.evaluate(x.data, t.data, x.rows).loss;
+  }
+
+  /** The mean per-sample loss over these rows, and, for softmax or sigmoid outputs, the share classified right. */
+  evaluate(X: Matrix | number[], y: Targets): { loss: number; accuracy?: number } {
+    this.assertAlive();
+    const { x, t } = this.packPair(X, y, 'row');
+    const { loss, correct } = this.core.evaluate(x.data, t.data, x.rows);
+    return this.classifies ? { loss: loss / x.rows, accuracy: correct / x.rows } : { loss: loss / x.rows };
+  }
+
+  /** The class of each row: the largest output for softmax (or several sigmoid) outputs, output ≥ ½ for one. */
+  predictClass(X: Matrix | number[]): number[] {
+    this.assertAlive();
+    if (!this.classifies) {
+      throw new ValueError('outputActivation', `predictClass needs softmax or sigmoid outputs; this network's are '${this.options.outputActivation}'`);
+    }
+    const x = pack('X', X, this.inputs, 'row');
+    const out = new Float32Array(x.rows * this.outputs);
+    this.core.predict(x.data, x.rows, out);
+    return classesOf(out, x.rows, this.outputs);
   }
 
   /** Gradients of the mean per-sample loss over these rows, by backpropagation, without a step. */
-  computeGradients(X: Matrix | number[], y: Matrix | number[]): Weights & { loss: number } {
+  computeGradients(X: Matrix | number[], y: Targets): Weights & { loss: number } {
     this.assertAlive();
     const { x, t } = this.packPair(X, y, 'row');
     const loss = this.core.computeGradients(x.data, t.data, x.rows) / x.rows;
@@ -228,13 +308,27 @@ export class NeuralNetwork {
     this.core.setParams(flat);
   }
 
-  /** Architecture, options and weights; JSON.stringify of it round-trips exactly through fromJSON. */
-  toJSON(): NetworkJSON {
-    const { layers, activation, outputActivation, loss, seed } = this.options;
-    return {
+  /**
+   * Architecture, options and weights, versioned and checksummed; JSON.stringify of it round-trips
+   * exactly through fromJSON. With `{ trainingState: true }` it is a full checkpoint: the optimiser's
+   * state, the generator's state and the epoch too, so that training resumes bit for bit.
+   */
+  toJSON(options: { trainingState?: boolean } | string = {}): NetworkJSON {
+    this.assertAlive();
+    const { layers, activation, outputActivation, loss, seed, optimizer, l2, clipNorm, init } = this.options;
+    const content: Omit<NetworkJSON, 'checksum'> = {
       format: FORMAT, version: VERSION, layers: [...layers], learningRate: this.rate, activation, outputActivation, loss, seed,
-      ...this.getWeights(),
+      optimizer: { ...optimizer }, l2, clipNorm, init, ...this.getWeights(),
     };
+    // JSON.stringify passes a key (a string) to toJSON: that is not a request for the training state.
+    if (typeof options === 'object' && options.trainingState) {
+      const state = this.core.getOptimizerState();
+      content.trainingState = {
+        epoch: this.epochsTrained, rng: Array.from(this.core.getRngState()), step: state.step,
+        beta1Power: state.beta1Power, beta2Power: state.beta2Power, moments: Array.from(state.moments),
+      };
+    }
+    return withChecksum(content);
   }
 
   /** Releases the engine; any later call throws StateError. */
@@ -249,12 +343,12 @@ export class NeuralNetwork {
   }
 
   /** The seed's name for fitPartial. */
-  fit_partial(X: Matrix | number[], y: Matrix | number[]): number {
+  fit_partial(X: Matrix | number[], y: Targets): number {
     return this.fitPartial(X, y);
   }
 
   /** The seed's name for calculateLoss. */
-  calculate_loss(X: Matrix | number[], y: Matrix | number[]): number {
+  calculate_loss(X: Matrix | number[], y: Targets): number {
     return this.calculateLoss(X, y);
   }
 
@@ -270,10 +364,16 @@ export class NeuralNetwork {
     if (this.disposed) throw new StateError('this NeuralNetwork has been disposed');
   }
 
-  /** Packs inputs and targets; a 1-D y is one column when the network has one output. */
-  private packPair(X: unknown, y: unknown, xVector: 'row' | 'none' = 'none'): { x: Packed; t: Packed } {
-    const x = pack('X', X, this.inputs, xVector);
-    const t = pack('y', y, this.outputs, x.form === 'vector' ? 'row' : this.outputs === 1 ? 'column' : 'none');
+  /**
+   * Packs inputs and targets. A flat y is class indices for softmax outputs (one-hot encoded here),
+   * one column for a one-output network, or one row when X is one sample.
+   */
+  private packPair(X: unknown, y: unknown, xVector: 'row' | 'none' = 'none', name = ''): { x: Packed; t: Packed } {
+    const x = pack(name ? `${name}[0]` : 'X', X, this.inputs, xVector);
+    const yName = name ? `${name}[1]` : 'y';
+    const classes = this.options.outputActivation === 'softmax' && x.form !== 'vector' && isClassList(y);
+    const t = classes ? packClasses(yName, y as number[] | Int32Array, this.outputs)
+      : pack(yName, y, this.outputs, x.form === 'vector' ? 'row' : this.outputs === 1 ? 'column' : 'none');
     checkSameRows(x, t);
     return { x, t };
   }

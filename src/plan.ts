@@ -1,7 +1,7 @@
 // The arena plan: where every region of one network's memory lives. Pure; both engines use it.
 import {
   H_DATA_ROWS, H_DATA_X, H_DATA_Y, H_GRADS, H_INDEX, H_LAYERS, H_LAYER_BASE, H_LOSS, H_PARAM_COUNT,
-  H_LOSSES, H_PARAMS, H_PASS_ROWS, H_TARGETS, LOSS_SLOTS, LAYER_WORDS, L_ACT, L_BIAS, L_DBIAS, L_DINPUT, L_DOUTPUT,
+  H_LOSSES, H_OPT_STATE, H_PARAMS, H_PASS_ROWS, H_TARGETS, LOSS_SLOTS, LAYER_WORDS, L_ACT, L_BIAS, L_DBIAS, L_DINPUT, L_DOUTPUT,
   L_DWEIGHT, L_IN, L_INPUT, L_OUT, L_OUTPUT, L_WEIGHT,
 } from './abi.js';
 
@@ -39,11 +39,13 @@ export interface ArenaPlan extends PlanInput {
   params: number;
   paramCount: number;
   grads: number;
+  /** Optimiser state: two vectors in the parameters' layout (momentum's velocity; Adam's m and v). */
+  optState: number;
   targets: number;
   dataX: number;
   dataY: number;
   index: number;
-  /** f64 epoch losses (the wasm core's trainEpochs writes them here). */
+  /** f64 epoch losses and right-answer counts (the wasm core's trainEpochs writes them here). */
   losses: number;
   lossSlots: number;
   layers: LayerPlan[];
@@ -71,6 +73,7 @@ export function planArena(input: PlanInput): ArenaPlan {
   for (let l = 0; l < L; l++) paramCount += widths[l + 1] * (widths[l] + 1);
   const params = take(paramCount);
   const grads = take(paramCount);
+  const optState = take(2 * paramCount);
 
   const activations = widths.map((n) => take(passRows * n));
   const deltas = widths.map((n, l) => (l === 0 ? 0 : take(passRows * n)));
@@ -78,7 +81,7 @@ export function planArena(input: PlanInput): ArenaPlan {
   const dataX = take(dataRows * widths[0]);
   const dataY = take(dataRows * widths[L]);
   const index = take(dataRows);
-  const losses = take(LOSS_SLOTS * 2);
+  const losses = take(LOSS_SLOTS * 4); // f64 loss sums, then f64 counts of right answers
 
   const layers: LayerPlan[] = [];
   let offset = 0;
@@ -95,7 +98,7 @@ export function planArena(input: PlanInput): ArenaPlan {
     offset += outWidth * (inWidth + 1);
   }
   return {
-    ...input, headerWords, params, paramCount, grads, targets, dataX, dataY, index, losses, lossSlots: LOSS_SLOTS, layers, bytes: cursor,
+    ...input, headerWords, params, paramCount, grads, optState, targets, dataX, dataY, index, losses, lossSlots: LOSS_SLOTS, layers, bytes: cursor,
   };
 }
 
@@ -110,6 +113,7 @@ export function writeHeader(words: Uint32Array, plan: ArenaPlan, base: number): 
   h(H_PARAMS, at(plan.params));
   h(H_PARAM_COUNT, plan.paramCount);
   h(H_GRADS, at(plan.grads));
+  h(H_OPT_STATE, at(plan.optState));
   h(H_TARGETS, at(plan.targets));
   h(H_DATA_X, at(plan.dataX));
   h(H_DATA_Y, at(plan.dataY));

@@ -3,31 +3,48 @@
 import type { Packed } from './data.js';
 import type { Engine } from './engine.js';
 import { DivergenceError } from './errors.js';
-import type { ResolvedFitOptions } from './options.js';
+import type { EpochLogs, ResolvedFitOptions } from './options.js';
 
 export interface FitHistory {
+  /** Epochs run (fewer than asked when training stopped early). */
   epochs: number;
   /** Mean per-sample loss of each epoch, accumulated from the forward passes the epoch made. */
   loss: number[];
+  /** Mean per-sample loss on the validation rows after each epoch. */
+  valLoss?: number[];
+  /** Share of training rows classified right during each epoch (softmax or sigmoid outputs). */
+  accuracy?: number[];
+  valAccuracy?: number[];
+  /** Why training ended before `epochs`, if it did. */
+  stoppedBy?: 'earlyStopping' | 'tolerance' | 'onEpochEnd';
+  /** With earlyStopping: the epoch whose weights were best (and restored, if asked). */
+  bestEpoch?: number;
 }
 
 export class Training {
   private done = 0;
+  private stoppedBy?: FitHistory['stoppedBy'];
   private readonly sums: Float64Array;
+  private readonly correct: Float64Array;
+  private readonly valLoss: number[] = [];
+  private readonly valAccuracy: number[] = [];
   private readonly batchSize: number;
+  private best = { value: Infinity, epoch: 0, params: undefined as Float32Array | undefined, wait: 0 };
 
   constructor(
     private readonly core: Engine, private readonly x: Packed, private readonly t: Packed,
     private readonly fit: ResolvedFitOptions, private readonly learningRate: number,
+    private readonly validation?: { x: Packed; t: Packed }, private readonly classify = false,
   ) {
     this.batchSize = Math.min(fit.batchSize, x.rows);
     this.sums = new Float64Array(fit.epochs);
+    this.correct = new Float64Array(fit.epochs);
     core.reserve(this.batchSize, x.rows);
     core.loadData(x.data, t.data, x.rows);
   }
 
   get finished(): boolean {
-    return this.done >= this.fit.epochs;
+    return this.done >= this.fit.epochs || this.stoppedBy !== undefined;
   }
 
   get epochsDone(): number {
@@ -41,16 +58,18 @@ export class Training {
 
   /**
    * Runs up to `maxEpochs` more epochs in one engine call, stopping early at the next epoch where
-   * something must be reported (a log line, onEpochEnd). Throws DivergenceError, with weights and
-   * generator restored to where this call began, if the loss stops being finite.
+   * something must be reported or decided (a log line, onEpochEnd, validation, a stopping rule).
+   * Throws DivergenceError, with weights and generator restored to where this call began, if the
+   * loss stops being finite.
    */
   step(maxEpochs = Infinity): number {
     const { fit, core } = this;
     const start = this.done;
+    const everyEpoch = fit.onEpochEnd || this.validation || fit.earlyStopping || fit.tolerance > 0;
     let end = start + 1;
-    if (!fit.onEpochEnd) while (end < fit.epochs && end - start < maxEpochs && !this.logs(end)) end++;
+    if (!everyEpoch) while (end < fit.epochs && end - start < maxEpochs && !this.logs(end)) end++;
     const before = { params: core.getParams(), rng: core.getRngState() };
-    const ran = core.trainEpochs(end - start, this.batchSize, fit.shuffle, this.learningRate, this.sums, start);
+    const ran = core.trainEpochs(end - start, this.batchSize, fit.shuffle, this.learningRate, this.sums, this.correct, start);
     if (ran < end - start || !Number.isFinite(this.sums[start + ran - 1])) {
       core.setParams(before.params);
       core.setRngState(before.rng);
@@ -59,16 +78,50 @@ export class Training {
         `their values before epoch ${start + 1}. Try a smaller learningRate (now ${this.learningRate}).`);
     }
     this.done = end;
-    if (this.logs(end)) fit.log(`[INFO] epoch=${end}, loss=${core.evaluateLoss(this.x.data, this.t.data, this.x.rows).toFixed(7)}`);
-    fit.onEpochEnd?.(end, this.lastLoss);
+    const logs: EpochLogs = { loss: this.lastLoss };
+    if (this.classify) logs.accuracy = this.correct[end - 1] / this.x.rows;
+    if (this.validation) {
+      const { x, t } = this.validation;
+      const result = core.evaluate(x.data, t.data, x.rows);
+      logs.valLoss = result.loss / x.rows;
+      this.valLoss.push(logs.valLoss);
+      if (this.classify) this.valAccuracy.push((logs.valAccuracy = result.correct / x.rows));
+    }
+    if (this.logs(end)) {
+      const loss = core.evaluate(this.x.data, this.t.data, this.x.rows).loss;
+      fit.log(`[INFO] epoch=${end}, loss=${loss.toFixed(7)}${logs.valLoss === undefined ? '' : `, valLoss=${logs.valLoss.toFixed(7)}`}`);
+    }
+    this.decide(end, logs);
     return end - start;
+  }
+
+  /** Applies the stopping rules after epoch `epoch`. */
+  private decide(epoch: number, logs: EpochLogs): void {
+    const { fit, core } = this;
+    if (fit.onEpochEnd?.(epoch, logs.loss, logs) === false) this.stoppedBy = 'onEpochEnd';
+    if (fit.tolerance > 0 && epoch >= 2 && this.sums[epoch - 2] / this.x.rows - logs.loss < fit.tolerance) this.stoppedBy ??= 'tolerance';
+    const rule = fit.earlyStopping;
+    if (rule) {
+      const value = rule.monitor === 'valLoss' ? logs.valLoss! : logs.loss;
+      if (value < this.best.value - rule.minDelta) {
+        this.best = { value, epoch, wait: 0, params: rule.restoreBestWeights ? core.getParams() : undefined };
+      } else if (++this.best.wait > rule.patience) {
+        this.stoppedBy ??= 'earlyStopping';
+      }
+      if (rule.restoreBestWeights && this.best.params && this.finished) core.setParams(this.best.params);
+    }
   }
 
   /** The history of the epochs run so far. */
   history(): FitHistory {
-    const loss = new Array<number>(this.done);
-    for (let e = 0; e < this.done; e++) loss[e] = this.sums[e] / this.x.rows;
-    return { epochs: this.done, loss };
+    const mean = (a: Float64Array): number[] => Array.from(a.subarray(0, this.done), (v) => v / this.x.rows);
+    const h: FitHistory = { epochs: this.done, loss: mean(this.sums) };
+    if (this.validation) h.valLoss = [...this.valLoss];
+    if (this.classify) h.accuracy = mean(this.correct);
+    if (this.validation && this.classify) h.valAccuracy = [...this.valAccuracy];
+    if (this.stoppedBy) h.stoppedBy = this.stoppedBy;
+    if (this.fit.earlyStopping) h.bestEpoch = this.best.epoch;
+    return h;
   }
 
   private logs(epoch: number): boolean {

@@ -1,24 +1,34 @@
 // The messages between fitAsync({ worker: true }) and its training thread (src/worker.ts).
 // Only these cross: one request, a few log and progress messages, and the final state.
-import type { NetworkShape, EngineName } from './engine.js';
+import type { EngineName, NetworkShape, OptimizerState, UpdateRule } from './engine.js';
+import type { ResolvedFitOptions } from './options.js';
+import type { FitHistory } from './training.js';
+
+type Rows = { data: Float32Array; rows: number; cols: number };
 
 export interface FitRequest {
   type: 'fit';
   engine: EngineName;
   shape: NetworkShape;
+  rule: UpdateRule;
   params: Float32Array;
   rng: Uint32Array;
-  x: { data: Float32Array; rows: number; cols: number };
-  t: { data: Float32Array; rows: number; cols: number };
-  fit: { epochs: number; batchSize: number; shuffle: boolean; displayUpdate: number };
+  optimizer: OptimizerState;
+  x: Rows;
+  t: Rows;
+  validation?: { x: Rows; t: Rows };
+  /** fit's options but the callbacks, which cannot cross threads. */
+  fit: Omit<ResolvedFitOptions, 'log' | 'onEpochEnd' | 'validationData'>;
   learningRate: number;
+  classify: boolean;
 }
 
 /** The network's state when the thread stopped: after the last epoch, or as restored on divergence. */
 export interface FinalState {
   params: Float32Array;
   rng: Uint32Array;
-  loss: number[];
+  optimizer: OptimizerState;
+  history: FitHistory;
 }
 
 export type WorkerMessage =

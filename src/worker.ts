@@ -39,11 +39,15 @@ void connect().then((port) => port.listen(async (message) => {
     return;
   }
   const core = await createEngine(message.engine, message.shape);
+  core.setUpdateRule(message.rule);
   core.setParams(message.params);
   core.setRngState(message.rng);
-  const x = { ...message.x, form: 'typed' as const }, t = { ...message.t, form: 'typed' as const };
-  const run = new Training(core, x, t, { ...message.fit, log: (line) => port.post({ type: 'log', line }) }, message.learningRate);
-  const state = (): FinalState => ({ params: core.getParams(), rng: core.getRngState(), loss: run.history().loss });
+  core.setOptimizerState(message.optimizer);
+  const packed = (r: { data: Float32Array; rows: number; cols: number }) => ({ ...r, form: 'typed' as const });
+  const validation = message.validation && { x: packed(message.validation.x), t: packed(message.validation.t) };
+  const run = new Training(core, packed(message.x), packed(message.t), { ...message.fit, log: (line) => port.post({ type: 'log', line }) },
+    message.learningRate, validation, message.classify);
+  const state = (): FinalState => ({ params: core.getParams(), rng: core.getRngState(), optimizer: core.getOptimizerState(), history: run.history() });
   let lastProgress = 0;
   try {
     await runSliced(run, message.fit.epochs, controller.signal, (progress) => {

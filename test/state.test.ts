@@ -1,5 +1,6 @@
 // Determinism, weights in and out, serialisation, and the forms results come back in.
 import { describe, expect, it } from 'vitest';
+import { withChecksum } from '../src/checkpoint.js';
 import { NeuralNetwork } from '../src/index.js';
 import { ENGINES, XOR_X, XOR_Y, randomMatrix } from './helpers.js';
 
@@ -58,7 +59,10 @@ describe.each(ENGINES)('state (%s engine)', (engine) => {
     await expect(NeuralNetwork.fromJSON('{"format":"other"}')).rejects.toThrow(/not a serialised backprop-wasm network/);
     const json = (await trained(5, false)).toJSON();
     await expect(NeuralNetwork.fromJSON({ ...json, version: 99 as 1 })).rejects.toThrow(/unsupported version 99/);
-    await expect(NeuralNetwork.fromJSON({ ...json, weights: json.weights.slice(1) })).rejects.toThrow(/expected 3 weight matrices/);
+    await expect(NeuralNetwork.fromJSON({ ...json, weights: json.weights.slice(1) })).rejects.toThrow(/checksum mismatch/);
+    const { checksum: _, ...content } = { ...json, weights: json.weights.slice(1) };
+    await expect(NeuralNetwork.fromJSON(withChecksum(content))).rejects.toThrow(/expected 3 weight matrices/);
+    await expect(NeuralNetwork.fromJSON('{"format":')).rejects.toThrow(/not valid JSON/);
   });
 
   it('getWeights is out × in and setWeights round-trips it', async () => {

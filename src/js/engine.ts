@@ -4,7 +4,7 @@ import { ArenaEngine, type ArenaViews } from '../arena-engine.js';
 import type { NetworkShape } from '../engine.js';
 import type { ArenaPlan } from '../plan.js';
 import {
-  backward, batchInput, batchLoss, batchTargets, forward, initParams, resetIndex, trainEpochs, trainStep,
+  backward, batchCorrect, batchInput, batchLoss, batchTargets, forward, initParams, resetIndex, trainEpochs, trainStep,
 } from './train.js';
 
 export class JsEngine extends ArenaEngine {
@@ -20,8 +20,8 @@ export class JsEngine extends ArenaEngine {
     return { f: new Float32Array(buffer), u: new Uint32Array(buffer), base: 0 };
   }
 
-  protected runInit(seed: number): void {
-    initParams(this.views.f, this.views.u, seed);
+  protected runInit(seed: number, init: number): void {
+    initParams(this.views.f, this.views.u, seed, init);
   }
 
   protected runForward(rows: number): void {
@@ -30,6 +30,10 @@ export class JsEngine extends ArenaEngine {
 
   protected runBatchLoss(rows: number): number {
     return batchLoss(this.views.f, this.views.u, batchTargets(this.views.u), rows);
+  }
+
+  protected runBatchCorrect(rows: number): number {
+    return batchCorrect(this.views.f, this.views.u, batchTargets(this.views.u), rows);
   }
 
   protected runBackward(rows: number): void {
@@ -42,9 +46,10 @@ export class JsEngine extends ArenaEngine {
   }
 
   protected runEpochs(
-    epochs: number, rows: number, batchSize: number, shuffle: boolean, learningRate: number, losses: Float64Array, lossOffset: number,
+    epochs: number, rows: number, batchSize: number, shuffle: boolean, learningRate: number,
+    losses: Float64Array, correct: Float64Array, offset: number,
   ): number {
-    return trainEpochs(this.views.f, this.views.u, epochs, rows, batchSize, shuffle, learningRate, losses, lossOffset);
+    return trainEpochs(this.views.f, this.views.u, epochs, rows, batchSize, shuffle, learningRate, losses, correct, offset);
   }
 
   protected runResetIndex(rows: number): void {

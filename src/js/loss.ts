@@ -56,3 +56,22 @@ export function lossForward(
     ? crossEntropyForward(m, pred, target, B, OC, outputActivation)
     : mseForward(m, pred, target, B, OC);
 }
+
+/** Rows whose prediction is right: the largest output is the target's, or, for one output, the same side of ½. */
+export function countCorrect(m: Float32Array, pred: number, target: number, B: number, OC: number): number {
+  let right = 0;
+  for (let b = 0; b < B; b++) {
+    const p = pred + b * OC, t = target + b * OC;
+    if (OC === 1) {
+      if ((m[p] >= 0.5) === (m[t] >= 0.5)) right++;
+      continue;
+    }
+    let bestP = 0, bestT = 0;
+    for (let o = 1; o < OC; o++) {
+      if (m[p + o] > m[p + bestP]) bestP = o;
+      if (m[t + o] > m[t + bestT]) bestT = o;
+    }
+    if (bestP === bestT) right++;
+  }
+  return right;
+}

@@ -42,7 +42,7 @@ export function rngBelow(u: Uint32Array, state: number, n: number): number {
 }
 
 /** Uniform in (−1, 1) on a grid of 2⁻²³, from the top 24 bits. */
-function rngSigned(u: Uint32Array, state: number): number {
+export function rngSigned(u: Uint32Array, state: number): number {
   return (rngNext(u, state) >>> 8) * (1 / 8388608) - 1;
 }
 

@@ -1,7 +1,55 @@
-// Optimiser updates: one loop over the whole flat parameter region (grads mirror its layout).
-// Legend: N parameter count.
+// Optimiser updates and gradient transforms: each one loop over the whole flat parameter region
+// (grads and optimiser state mirror its layout), the twins of assembly/update.ts.
+// Legend: N parameter count. Conventions as in PyTorch.
 
 /** params −= learningRate · grads. */
 export function sgdUpdate(m: Float32Array, params: number, grads: number, N: number, learningRate: number): void {
   for (let i = 0; i < N; i++) m[params + i] -= learningRate * m[grads + i];
+}
+
+/** v ← μ·v + g; w ← w − lr·v, or with Nesterov w ← w − lr·(g + μ·v). */
+export function momentumUpdate(
+  m: Float32Array, params: number, grads: number, velocity: number, N: number, learningRate: number, momentum: number, nesterov: boolean,
+): void {
+  for (let i = 0; i < N; i++) {
+    const g = m[grads + i];
+    const v = momentum * m[velocity + i] + g;
+    m[velocity + i] = v;
+    m[params + i] -= learningRate * (nesterov ? g + momentum * v : v);
+  }
+}
+
+/**
+ * Adam: m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g²; w ← w − lr·m̂/(√v̂ + ε), with m̂ = m·correction1 and
+ * v̂ = v·correction2, the bias corrections 1/(1 − βᵗ) computed once per step by the caller.
+ */
+export function adamUpdate(
+  m: Float32Array, params: number, grads: number, moment1: number, moment2: number, N: number, learningRate: number,
+  beta1: number, beta2: number, epsilon: number, correction1: number, correction2: number,
+): void {
+  for (let i = 0; i < N; i++) {
+    const g = m[grads + i];
+    const m1 = beta1 * m[moment1 + i] + (1 - beta1) * g;
+    const m2 = beta2 * m[moment2 + i] + (1 - beta2) * g * g;
+    m[moment1 + i] = m1;
+    m[moment2 + i] = m2;
+    m[params + i] -= (learningRate * (m1 * correction1)) / (Math.sqrt(m2 * correction2) + epsilon);
+  }
+}
+
+/** grads += l2 · params: the gradient of ½·l2·‖w‖², over one layer's weights (never its biases). */
+export function l2Gradient(m: Float32Array, grads: number, params: number, N: number, l2: number): void {
+  for (let i = 0; i < N; i++) m[grads + i] += l2 * m[params + i];
+}
+
+/** Scales grads so that their global L2 norm is at most maxNorm; returns the norm before. */
+export function clipGradients(m: Float32Array, grads: number, N: number, maxNorm: number): number {
+  let sum = 0;
+  for (let i = 0; i < N; i++) sum += m[grads + i] * m[grads + i];
+  const norm = Math.sqrt(sum);
+  if (norm > maxNorm) {
+    const scale = maxNorm / norm;
+    for (let i = 0; i < N; i++) m[grads + i] *= scale;
+  }
+  return norm;
 }

@@ -11,9 +11,10 @@ import type { Core } from './module.js';
 /** The core's exports the engine calls: numbers and pointers only. */
 interface CoreExports {
   useArena(base: number): void;
-  initParams(seed: number): void;
+  initParams(seed: number, init: number): void;
   forward(input: number, rows: number): void;
   batchLoss(targets: number, rows: number): number;
+  batchCorrect(targets: number, rows: number): number;
   backward(input: number, targets: number, rows: number): void;
   trainStep(input: number, targets: number, rows: number, learningRate: number): number;
   trainEpochs(epochs: number, rows: number, batchSize: number, shuffle: number, learningRate: number): number;
@@ -44,7 +45,7 @@ export class WasmEngine extends ArenaEngine {
     const { instance } = instantiateSync(this.compiled.module, { env: { memory } });
     this.memory = memory;
     this.core = instance.exports as unknown as CoreExports;
-    this.losses = new Float64Array(memory.buffer, base + plan.losses, plan.lossSlots);
+    this.losses = new Float64Array(memory.buffer, base + plan.losses, 2 * plan.lossSlots);
     return { f: new Float32Array(memory.buffer), u: new Uint32Array(memory.buffer), base };
   }
 
@@ -52,8 +53,8 @@ export class WasmEngine extends ArenaEngine {
     this.core.useArena(this.views.base);
   }
 
-  protected runInit(seed: number): void {
-    this.core.initParams(seed);
+  protected runInit(seed: number, init: number): void {
+    this.core.initParams(seed, init);
   }
 
   /** Absolute addresses of the batch region's inputs and targets in this instance's memory. */
@@ -69,6 +70,10 @@ export class WasmEngine extends ArenaEngine {
     return this.core.batchLoss(this.batch.targets, rows);
   }
 
+  protected runBatchCorrect(rows: number): number {
+    return this.core.batchCorrect(this.batch.targets, rows);
+  }
+
   protected runBackward(rows: number): void {
     this.core.backward(this.batch.input, this.batch.targets, rows);
   }
@@ -78,12 +83,15 @@ export class WasmEngine extends ArenaEngine {
   }
 
   protected runEpochs(
-    epochs: number, rows: number, batchSize: number, shuffle: boolean, learningRate: number, losses: Float64Array, lossOffset: number,
+    epochs: number, rows: number, batchSize: number, shuffle: boolean, learningRate: number,
+    losses: Float64Array, correct: Float64Array, offset: number,
   ): number {
+    const slots = this.plan.lossSlots;
     for (let done = 0; done < epochs;) {
-      const chunk = Math.min(epochs - done, this.losses.length);
+      const chunk = Math.min(epochs - done, slots);
       const ran = this.core.trainEpochs(chunk, rows, batchSize, shuffle ? 1 : 0, learningRate);
-      losses.set(this.losses.subarray(0, ran), lossOffset + done);
+      losses.set(this.losses.subarray(0, ran), offset + done);
+      correct.set(this.losses.subarray(slots, slots + ran), offset + done);
       done += ran;
       if (ran < chunk) return done;
     }
