@@ -296,10 +296,10 @@ export class NeuralNetwork {
     const flat = new Float32Array(this.core.plan.paramCount);
     let at = 0;
     for (let l = 0; l < L; l++) {
-      const w = pack(`weights[${l}]`, values.weights[l], this.options.layers[l]);
-      const b = pack(`biases[${l}]`, values.biases[l], this.options.layers[l + 1], 'row');
       const OC = this.options.layers[l + 1];
+      const w = pack(`weights[${l}]`, values.weights[l], this.options.layers[l]);
       if (w.rows !== OC) throw new ShapeError(`weights[${l}]`, `weights[${l}] has ${w.rows} rows; layer ${l + 1} has ${OC} units`);
+      const b = pack(`biases[${l}]`, values.biases[l], OC, 'row');
       if (b.rows !== 1) throw new ShapeError(`biases[${l}]`, `biases[${l}] must be one array of ${OC} numbers`);
       flat.set(w.data, at);
       flat.set(b.data, at + w.data.length);
