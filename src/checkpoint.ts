@@ -1,7 +1,7 @@
 // The serialised network: what toJSON writes and fromJSON accepts. Versioned and checksummed, and
 // validated field by field, so a corrupted or mismatched file is refused with a precise error.
 import { ValueError } from './errors.js';
-import type { Init, Loss, OutputActivation, Activation, ResolvedOptimizer } from './options.js';
+import type { ResolvedNetworkOptions } from './options.js';
 
 export const FORMAT = 'backprop-wasm/network';
 export const VERSION = 1;
@@ -20,19 +20,10 @@ export interface TrainingStateJSON {
   moments: number[];
 }
 
-export interface NetworkJSON {
+/** The network's options (all but the engine, which the reader chooses), weights, and optionally its training state. */
+export interface NetworkJSON extends Omit<ResolvedNetworkOptions, 'engine'> {
   format: typeof FORMAT;
   version: typeof VERSION;
-  layers: number[];
-  learningRate: number;
-  activation: Activation;
-  outputActivation: OutputActivation;
-  loss: Loss;
-  seed: number;
-  optimizer: ResolvedOptimizer;
-  l2: number;
-  clipNorm: number;
-  init: Init;
   weights: number[][][];
   biases: number[][];
   trainingState?: TrainingStateJSON;

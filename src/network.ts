@@ -10,7 +10,7 @@ import { DivergenceError, ShapeError, StateError, ValueError } from './errors.js
 import { runSliced, Training, type FitHistory, type FitProgress } from './training.js';
 import { trainInThread } from './worker-client.js';
 import {
-  ACTIVATION_CODES, INIT_CODES, LOSS_CODES, positiveNumber, resolveFitOptions, resolveNetworkOptions, updateRule,
+  INIT_CODES, networkShape, positiveNumber, resolveFitOptions, resolveNetworkOptions, updateRule,
   type EngineChoice, type FitAsyncOptions, type FitOptions, type NetworkOptions, type ResolvedFitOptions, type ResolvedNetworkOptions,
 } from './options.js';
 import { seededRandom } from './random.js';
@@ -26,11 +26,6 @@ export type { NetworkJSON } from './checkpoint.js';
 /** Targets: rows like X's, a flat number[] for a one-output network, or class indices for softmax outputs. */
 export type Targets = Matrix | number[] | Int32Array;
 
-/** The activation code of each weight layer: hidden ones, then the output. */
-function activationCodes(layers: number[], activation: string, outputActivation: string): number[] {
-  return layers.slice(1).map((_, l) => ACTIVATION_CODES[(l === layers.length - 2 ? outputActivation : activation) as 'sigmoid']);
-}
-
 export class NeuralNetwork {
   private disposed = false;
   private rate: number;
@@ -43,10 +38,7 @@ export class NeuralNetwork {
   /** Builds a network; its weights are drawn from the seeded generator. */
   static async create(options: NetworkOptions): Promise<NeuralNetwork> {
     const resolved = resolveNetworkOptions(options);
-    const { layers, activation, outputActivation, loss } = resolved;
-    const engine = await createEngine(resolved.engine, {
-      widths: layers, activations: activationCodes(layers, activation, outputActivation), loss: LOSS_CODES[loss],
-    });
+    const engine = await createEngine(resolved.engine, networkShape(resolved));
     engine.initParams(resolved.seed, INIT_CODES[resolved.init]);
     engine.setUpdateRule(updateRule(resolved));
     return new NeuralNetwork(resolved, engine);
@@ -119,30 +111,26 @@ export class NeuralNetwork {
     return this.finish(run);
   }
 
-  /** Validates the data and sets up a run: the training rows, and the validation rows if any. */
+  /** Validates the data and sets up a run. */
   private training(X: unknown, y: unknown, fit: ResolvedFitOptions): Training {
-    let { x, t } = this.packPair(X, y);
-    let validation: { x: Packed; t: Packed } | undefined;
-    if (fit.validationData) {
-      const [vx, vy] = fit.validationData;
-      validation = this.packPair(vx, vy, 'none', 'validationData');
-    } else if (fit.validationSplit > 0) {
-      // A seeded random choice of rows (not the tail), the same for the same network seed.
-      const order = Array.from({ length: x.rows }, (_, i) => i);
-      const random = seededRandom(this.options.seed ^ 0x5eed);
-      for (let i = order.length - 1; i > 0; i--) {
-        const j = Math.floor(random.next() * (i + 1));
-        [order[i], order[j]] = [order[j], order[i]];
-      }
-      const held = Math.round(x.rows * fit.validationSplit);
-      if (held < 1 || held >= x.rows) {
-        throw new ValueError('validationSplit', `validationSplit ${fit.validationSplit} of ${x.rows} rows leaves ${held} for validation and ${x.rows - held} for training; both need at least one`);
-      }
-      const valRows = order.slice(0, held).sort((a, b) => a - b), trainRows = order.slice(held).sort((a, b) => a - b);
-      validation = { x: takeRows(x, valRows), t: takeRows(t, valRows) };
-      ({ x, t } = { x: takeRows(x, trainRows), t: takeRows(t, trainRows) });
-    }
+    const { x, t, validation } = this.split(X, y, fit);
     return new Training(this.core, x, t, fit, this.rate, validation, this.classifies);
+  }
+
+  /** The training rows, and the validation rows: validationData, or a seeded random share (not the tail). */
+  private split(X: unknown, y: unknown, fit: ResolvedFitOptions): { x: Packed; t: Packed; validation?: { x: Packed; t: Packed } } {
+    const { x, t } = this.packPair(X, y);
+    if (fit.validationData) return { x, t, validation: this.packPair(fit.validationData[0], fit.validationData[1], 'none', 'validationData') };
+    if (fit.validationSplit === 0) return { x, t };
+    const held = Math.round(x.rows * fit.validationSplit);
+    if (held < 1 || held >= x.rows) {
+      throw new ValueError('validationSplit',
+        `validationSplit ${fit.validationSplit} of ${x.rows} rows leaves ${held} for validation and ${x.rows - held} for training; both need at least one`);
+    }
+    // The same choice for the same network seed, from a generator apart from the network's own.
+    const order = Array.from(seededRandom(this.options.seed ^ 0x5eed).permutation(x.rows));
+    const valRows = order.slice(0, held).sort((a, b) => a - b), trainRows = order.slice(held).sort((a, b) => a - b);
+    return { x: takeRows(x, trainRows), t: takeRows(t, trainRows), validation: { x: takeRows(x, valRows), t: takeRows(t, valRows) } };
   }
 
   private finish(run: Training): FitHistory {
@@ -174,9 +162,7 @@ export class NeuralNetwork {
     }
     const fit = resolveFitOptions(rest);
     if (worker) {
-      const { x, t } = this.packPair(X, y);
-      const validation = fit.validationData ? this.packPair(fit.validationData[0], fit.validationData[1], 'none', 'validationData') : undefined;
-      if (fit.validationSplit > 0) throw new ValueError('validationSplit', 'with worker: true give validationData rather than validationSplit');
+      const { x, t, validation } = this.split(X, y, fit);
       signal?.throwIfAborted();
       return this.fitInThread(x, t, fit, validation, signal, onProgress);
     }
@@ -194,20 +180,17 @@ export class NeuralNetwork {
     x: Packed, t: Packed, fit: ResolvedFitOptions, validation: { x: Packed; t: Packed } | undefined,
     signal?: AbortSignal, onProgress?: (p: FitProgress) => void,
   ): Promise<FitHistory> {
-    const { layers, activation, outputActivation, loss } = this.options;
+    const { log, onEpochEnd: _callbacksStayHere, validationData: _packedAlready, ...settings } = fit;
     // Copies: the buffers are transferred, and the caller's arrays stay theirs.
     const rows = (p: Packed): { data: Float32Array; rows: number; cols: number } => ({ data: p.data.slice(), rows: p.rows, cols: p.cols });
     const outcome = await trainInThread({
       type: 'fit', engine: this.core.name,
-      shape: { widths: layers, activations: activationCodes(layers, activation, outputActivation), loss: LOSS_CODES[loss] },
+      shape: networkShape(this.options),
       rule: updateRule(this.options), params: this.core.getParams(), rng: this.core.getRngState(), optimizer: this.core.getOptimizerState(),
       x: rows(x), t: rows(t), validation: validation && { x: rows(validation.x), t: rows(validation.t) },
-      fit: {
-        epochs: fit.epochs, batchSize: fit.batchSize, shuffle: fit.shuffle, displayUpdate: fit.displayUpdate,
-        validationSplit: 0, earlyStopping: fit.earlyStopping, tolerance: fit.tolerance,
-      },
+      fit: { ...settings, validationSplit: 0 }, // the validation rows, if any, travel ready-made
       learningRate: this.rate, classify: this.classifies,
-    }, { signal, log: fit.log, onProgress });
+    }, { signal, log, onProgress });
     this.core.setParams(outcome.state.params);
     this.core.setRngState(outcome.state.rng);
     this.core.setOptimizerState(outcome.state.optimizer);
@@ -236,10 +219,16 @@ export class NeuralNetwork {
   predict(X: Matrix | number[]): number[][] | number[] | TypedMatrix;
   predict(X: Matrix | number[]): number[][] | number[] | TypedMatrix {
     this.assertAlive();
+    const { out, x } = this.forwardRows(X);
+    return unpack(out, x.rows, this.outputs, x.form);
+  }
+
+  /** The network's outputs for X, packed, with X as packed. */
+  private forwardRows(X: unknown): { out: Float32Array; x: Packed } {
     const x = pack('X', X, this.inputs, 'row');
     const out = new Float32Array(x.rows * this.outputs);
     this.core.predict(x.data, x.rows, out);
-    return unpack(out, x.rows, this.outputs, x.form);
+    return { out, x };
   }
 
   /** The seed's loss: the sum over all samples of the per-sample loss (for 'mse', ½·Σ(prediction − target)²). */
@@ -263,9 +252,7 @@ export class NeuralNetwork {
     if (!this.classifies) {
       throw new ValueError('outputActivation', `predictClass needs softmax or sigmoid outputs; this network's are '${this.options.outputActivation}'`);
     }
-    const x = pack('X', X, this.inputs, 'row');
-    const out = new Float32Array(x.rows * this.outputs);
-    this.core.predict(x.data, x.rows, out);
+    const { out, x } = this.forwardRows(X);
     return classesOf(out, x.rows, this.outputs);
   }
 

@@ -3,7 +3,7 @@ import {
   ACT_IDENTITY, ACT_LEAKY_RELU, ACT_RELU, ACT_SIGMOID, ACT_SOFTMAX, ACT_TANH, INIT_HE_NORMAL, INIT_HE_UNIFORM, INIT_SEED,
   INIT_XAVIER_NORMAL, INIT_XAVIER_UNIFORM, LOSS_CROSS_ENTROPY, LOSS_MSE, OPT_ADAM, OPT_MOMENTUM, OPT_NESTEROV, OPT_SGD,
 } from './abi.js';
-import type { UpdateRule } from './engine.js';
+import type { NetworkShape, UpdateRule } from './engine.js';
 import { ValueError } from './errors.js';
 
 export type Activation = 'sigmoid' | 'tanh' | 'relu' | 'leakyRelu' | 'identity';
@@ -203,6 +203,16 @@ function resolveOptimizer(value: unknown): ResolvedOptimizer {
     return { type, beta1: inRange('optimizer.beta1', o.beta1, 0, 1, 0.9), beta2: inRange('optimizer.beta2', o.beta2, 0, 1, 0.999), epsilon };
   }
   return { type: 'sgd' };
+}
+
+/** The engine's view of the network: widths, the activation code of each layer (hidden ones, then the output), the loss code. */
+export function networkShape(options: ResolvedNetworkOptions): NetworkShape {
+  const { layers, activation, outputActivation, loss } = options;
+  return {
+    widths: layers,
+    activations: layers.slice(1).map((_, l) => ACTIVATION_CODES[l === layers.length - 2 ? outputActivation : activation]),
+    loss: LOSS_CODES[loss],
+  };
 }
 
 /** The header's update rule for these options. */

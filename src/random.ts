@@ -1,6 +1,6 @@
 // A seeded generator for callers (example data, demos): the same xoshiro128** stream the
 // networks use for initialisation and shuffling, identical on every host.
-import { rngNext, rngNormal, rngSeed } from './js/rng.js';
+import { rngNext, rngNormal, rngSeed, shuffleIndex } from './js/rng.js';
 import { integer } from './options.js';
 
 export interface SeededRandom {
@@ -8,10 +8,23 @@ export interface SeededRandom {
   next(): number;
   /** Standard normal. */
   normal(): number;
+  /** 0 … n−1 in a random order (Fisher–Yates). */
+  permutation(n: number): Uint32Array;
 }
 
 export function seededRandom(seed: number): SeededRandom {
   const state = new Uint32Array(4);
   rngSeed(state, 0, integer('seed', seed, 0));
-  return { next: () => rngNext(state, 0) / 4294967296, normal: () => rngNormal(state, 0) };
+  return {
+    next: () => rngNext(state, 0) / 4294967296,
+    normal: () => rngNormal(state, 0),
+    permutation: (n) => {
+      const words = new Uint32Array(4 + n);
+      words.set(state);
+      for (let i = 0; i < n; i++) words[4 + i] = i;
+      shuffleIndex(words, 0, 4, n);
+      state.set(words.subarray(0, 4));
+      return words.slice(4);
+    },
+  };
 }
