@@ -1,5 +1,5 @@
-// What both engines share: planning the arena, and moving rows, parameters and generator state
-// in and out of it. Subclasses supply the memory and the arithmetic (the model functions).
+// What both engines share: planning the arena, and moving rows, parameters, generator and optimiser
+// state and the update rule in and out of it. Subclasses supply the memory and the arithmetic.
 import {
   H_BETA1, H_BETA1_POWER, H_BETA2, H_BETA2_POWER, H_CLASSIFY, H_CLIP, H_EPSILON, H_L2, H_MOMENTUM, H_OPTIMIZER, H_RNG, H_STEP,
 } from './abi.js';

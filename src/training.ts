@@ -59,8 +59,8 @@ export class Training {
   /**
    * Runs up to `maxEpochs` more epochs in one engine call, stopping early at the next epoch where
    * something must be reported or decided (a log line, onEpochEnd, validation, a stopping rule).
-   * Throws DivergenceError, with weights and generator restored to where this call began, if the
-   * loss stops being finite.
+   * Throws DivergenceError, with weights, generator and optimiser restored to where this call began,
+   * if the loss stops being finite.
    */
   step(maxEpochs = Infinity): number {
     const { fit, core } = this;
@@ -68,11 +68,12 @@ export class Training {
     const everyEpoch = fit.onEpochEnd || this.validation || fit.earlyStopping || fit.tolerance > 0;
     let end = start + 1;
     if (!everyEpoch) while (end < fit.epochs && end - start < maxEpochs && !this.logs(end)) end++;
-    const before = { params: core.getParams(), rng: core.getRngState() };
+    const before = { params: core.getParams(), rng: core.getRngState(), optimizer: core.getOptimizerState() };
     const ran = core.trainEpochs(end - start, this.batchSize, fit.shuffle, this.learningRate, this.sums, this.correct, start);
     if (ran < end - start || !Number.isFinite(this.sums[start + ran - 1])) {
       core.setParams(before.params);
       core.setRngState(before.rng);
+      core.setOptimizerState(before.optimizer);
       throw new DivergenceError(start + ran,
         `training diverged at epoch ${start + ran}: the loss is ${this.sums[start + ran - 1]}; the weights are restored to ` +
         `their values before epoch ${start + 1}. Try a smaller learningRate (now ${this.learningRate}).`);
