@@ -101,7 +101,9 @@ if (full || only.includes('kernels')) {
 const machine = { date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, wasmBuild: 'release (SIMD, -O3)' };
 const results = here('../../bench/results/');
 mkdirSync(results, { recursive: true });
-writeFileSync(`${results}latest.json`, JSON.stringify({ machine, results: rows.map(({ predictions, ...r }) => r), kernels }, null, 2) + '\n');
+// A partial run (named workloads) writes partial.*, leaving the last full run's latest.* alone.
+const name = full ? 'latest' : 'partial';
+writeFileSync(`${results}${name}.json`, JSON.stringify({ machine, results: rows.map(({ predictions, ...r }) => r), kernels }, null, 2) + '\n');
 
 const ceilings = rows.map((r) => r.ceiling);
 const md = [
@@ -133,10 +135,10 @@ const md = [
     '',
   ] : []),
 ].join('\n');
-writeFileSync(`${results}latest.md`, md);
+writeFileSync(`${results}${name}.md`, md);
 
 const w3 = rows.filter((r) => r.workload === 'mnist-like');
-if (w3.length > 0) {
+if (full && w3.length > 0) {
   writeFileSync(`${results}w3.svg`, barChart(
     `W3 784-128-64-10, batch 64: training samples/s (${machine.date.slice(0, 10)}, ${machine.cpu}, one thread)`, 'samples/s',
     [...w3].sort((a, b) => b.rate - a.rate).map((r) => ({ label: r.contender, value: r.rate, text: `${r.rate.toExponential(2)}  (${r.vsJs.toFixed(1)}× js)` })),
@@ -146,4 +148,4 @@ if (full) {
   const readme = here('../../README.md');
   writeFileSync(readme, readFileSync(readme, 'utf8').replace(/(<!-- bench:start -->\n)[\s\S]*?(<!-- bench:end -->)/, `$1${md}$2`));
 }
-console.log(`\nwrote bench/results/latest.json, latest.md${w3.length ? ', w3.svg' : ''}${full ? ' and the table in README.md' : ''}`);
+console.log(full ? '\nwrote bench/results/latest.json, latest.md, w3.svg and the table in README.md' : '\nwrote bench/results/partial.json and partial.md');
