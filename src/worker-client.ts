@@ -57,7 +57,7 @@ export async function trainInThread(request: FitRequest, hooks: ThreadHooks): Pr
     thread.listen((message) => {
       switch (message.type) {
         case 'log': hooks.log(message.line); break;
-        case 'progress': hooks.onProgress?.(message); break;
+        case 'progress': hooks.onProgress?.({ epoch: message.epoch, epochs: message.epochs, loss: message.loss }); break;
         case 'done': finish(); resolve({ ok: true, state: message }); break;
         case 'failed': finish(); resolve({ ok: false, state: message, name: message.name, message: message.message, epoch: message.epoch }); break;
       }
