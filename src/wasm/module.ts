@@ -1,6 +1,6 @@
 // The compiled WebAssembly core: decoded from the embedded bytes, compiled once, shared by every
 // network (each network gets its own instance and memory).
-import { RELEASE_WASM } from './release.generated.js';
+import { RELEASE_WASM } from '../../build/release-wasm.js';
 
 export interface Core {
   module: WebAssembly.Module;
