@@ -2,7 +2,7 @@
 // call, and the codes the host mirrors in src/abi.ts. Only numbers and pointers cross.
 export {
   useArena, initParams, resetOptimizer, optimizerStep, batchInput, batchTargets, forward, batchLoss, batchCorrect, backward, trainStep, gatherBatch, resetIndex, trainEpoch,
-  trainEpochs,
+  trainEpochs, stateFinite,
 } from './train';
 export {
   matmulForward, matmulForwardNaive, matmulBackwardInput, matmulBackwardInputNaive, matmulBackwardWeight,
@@ -11,7 +11,7 @@ export {
 export {
   activationForward, activationBackward, sigmoidForward, tanhForward, expf32,
 } from './activation';
-export { sgdUpdate, momentumUpdate, adamUpdate, l2Gradient, clipGradients } from './update';
+export { sgdUpdate, momentumUpdate, adamUpdate, l2Gradient, clipGradients, allFinite } from './update';
 export { countCorrect } from './loss';
 export { rngSeed, rngNext, rngNormal, portableLog } from './rng';
 

@@ -12,7 +12,7 @@ import { activationBackward, activationForward } from './activation';
 import { countCorrect, crossEntropyBackward, lossForward, mseBackward } from './loss';
 import { matmulBackwardInput, matmulBackwardWeight, matmulForward } from './matmul';
 import { rngNormal, rngSeed, rngSigned, shuffleIndex } from './rng';
-import { adamUpdate, clipGradients, l2Gradient, momentumUpdate, sgdUpdate } from './update';
+import { adamUpdate, allFinite, clipGradients, l2Gradient, momentumUpdate, sgdUpdate } from './update';
 
 let arena: usize = 0;
 
@@ -71,6 +71,12 @@ export function resetOptimizer(): void {
   store<u32>(arena + (<usize>H_STEP << 2), 0);
   store<f64>(arena + (<usize>H_BETA1_POWER << 2), 1);
   store<f64>(arena + (<usize>H_BETA2_POWER << 2), 1);
+}
+
+/** Whether every parameter and every optimiser moment is finite: what a diverged step breaks first. */
+export function stateFinite(): bool {
+  const N = <i32>header(H_PARAM_COUNT);
+  return allFinite(<usize>header(H_PARAMS), N) && allFinite(<usize>header(H_OPT_STATE), 2 * N);
 }
 
 /** Where a batch gathered by gatherBatch (or put there by the host) starts: inputs and targets. */

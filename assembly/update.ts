@@ -99,3 +99,25 @@ export function clipGradients(grads: usize, N: i32, maxNorm: f32): f64 {
   }
   return norm;
 }
+
+/**
+ * Whether x[0 … N) are all finite. v − v is 0 for a finite v and NaN for ±∞ or NaN, and a NaN
+ * survives every later sum: one subtraction and one addition per element, no branch in the loop.
+ */
+export function allFinite(x: usize, N: i32): bool {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    let lanes = f32x4.splat(0);
+    for (; i + 4 <= N; i += 4) {
+      const v = v128.load(x + (<usize>i << 2));
+      lanes = f32x4.add(lanes, f32x4.sub(v, v));
+    }
+    if (!i32x4.all_true(f32x4.eq(lanes, lanes))) return false;
+  }
+  let sum: f32 = 0;
+  for (; i < N; i++) {
+    const v = load<f32>(x + (<usize>i << 2));
+    sum += v - v;
+  }
+  return sum == sum;
+}

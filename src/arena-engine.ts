@@ -1,10 +1,12 @@
-// What both engines share: planning the arena, and moving rows, parameters, generator and optimiser
-// state and the update rule in and out of it. Subclasses supply the memory and the arithmetic.
+// What both engines share: planning the arena, re-planning it as a transaction, and moving rows,
+// parameters, generator and optimiser state and the update rule in and out of it. Subclasses
+// supply the memory and the arithmetic.
 import {
   H_BETA1, H_BETA1_POWER, H_BETA2, H_BETA2_POWER, H_CLASSIFY, H_CLIP, H_EPSILON, H_L2, H_MOMENTUM, H_OPTIMIZER, H_RNG, H_STEP,
 } from './abi.js';
-import type { Engine, EngineName, NetworkShape, OptimizerState, UpdateRule } from './engine.js';
-import { planArena, writeHeader, type ArenaPlan } from './plan.js';
+import type { Engine, EngineName, NetworkShape, OptimizerState, TrainingState, UpdateRule } from './engine.js';
+import { MemoryError } from './errors.js';
+import { ARENA_LIMIT, checkedPlan, writeHeader, type ArenaPlan } from './plan.js';
 
 /** Rows a prediction or evaluation pass takes at a time, when the batch size is smaller. */
 export const PASS_ROWS = 256;
@@ -16,26 +18,36 @@ export interface ArenaViews {
   base: number;
 }
 
-export abstract class ArenaEngine implements Engine {
+/** Header words that outlive a plan: the generator, the update rule and the optimiser's counters. */
+const PERSISTENT_WORDS: readonly [first: number, count: number][] = [[H_RNG, 4], [H_OPTIMIZER, H_BETA2_POWER + 2 - H_OPTIMIZER]];
+
+export abstract class ArenaEngine<A extends ArenaViews = ArenaViews> implements Engine {
   abstract readonly name: EngineName;
   plan!: ArenaPlan;
-  protected views!: ArenaViews;
+  protected views!: A;
   private loadedRows = 0;
 
   protected constructor(readonly shape: NetworkShape) {}
 
   /** Plans and allocates the first arena; subclasses call it once their own fields are set. */
   protected start(): void {
-    this.plan = planArena({ ...this.shape, passRows: PASS_ROWS, dataRows: 0 });
-    this.views = this.allocate(this.plan);
-    writeHeader(this.views.u, this.plan, this.views.base);
-    this.attach();
+    const plan = checkedPlan({ ...this.shape, passRows: PASS_ROWS, dataRows: 0 });
+    const arena = this.allocate(plan);
+    writeHeader(arena.u, plan, arena.base);
+    this.prepare(arena);
+    this.views = arena;
+    this.plan = plan;
   }
 
-  /** Memory for a new arena of `plan.bytes`, zeroed. The previous arena stays readable until this returns. */
-  protected abstract allocate(plan: ArenaPlan): ArenaViews;
-  /** Called once the new arena's header is written. */
-  protected attach(): void {}
+  /**
+   * New memory for an arena of `plan.bytes`, zeroed, without touching the arena in use: if this
+   * throws, the engine is exactly as it was.
+   */
+  protected abstract open(plan: ArenaPlan): A;
+  /** What to tell a caller whose allocation the host refused. */
+  protected abstract readonly allocationAdvice: string;
+  /** Called once the new arena's header is written, before it is switched to. */
+  protected prepare(_arena: A): void {}
   protected abstract runInit(seed: number, init: number): void;
   protected abstract runForward(rows: number): void;
   protected abstract runBatchLoss(rows: number): number;
@@ -47,36 +59,67 @@ export abstract class ArenaEngine implements Engine {
     losses: Float64Array, correct: Float64Array, offset: number,
   ): number;
   protected abstract runResetIndex(rows: number): void;
+  protected abstract runStateFinite(): boolean;
   abstract dispose(): void;
+
+  private allocate(plan: ArenaPlan): A {
+    try {
+      return this.open(plan);
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+      throw new MemoryError('memory', plan.bytes, ARENA_LIMIT,
+        `the host refused ${(plan.bytes / 2 ** 20).toFixed(1)} MiB for this network's arena (${error.message}); ${this.allocationAdvice}`);
+    }
+  }
 
   /** Word index of a region's byte offset. */
   protected word(offset: number): number {
     return (this.views.base + offset) >>> 2;
   }
 
+  checkRoom(passRows: number, dataRows: number): void {
+    checkedPlan({ ...this.shape, passRows: Math.max(passRows, this.plan.passRows), dataRows: Math.max(dataRows, this.plan.dataRows) });
+  }
+
   reserve(passRows: number, dataRows: number): void {
     if (passRows <= this.plan.passRows && dataRows <= this.plan.dataRows) return;
-    const old = { plan: this.plan, views: this.views };
-    this.plan = planArena({
-      ...this.shape, passRows: Math.max(passRows, this.plan.passRows), dataRows: Math.max(dataRows, this.plan.dataRows),
-    });
-    this.views = this.allocate(this.plan);
-    writeHeader(this.views.u, this.plan, this.views.base);
-    this.attach();
-    // Everything that outlives a pass moves over: parameters, generator, and the loaded training set.
+    this.replan(Math.max(passRows, this.plan.passRows), Math.max(dataRows, this.plan.dataRows), this.loadedRows);
+  }
+
+  releaseData(): void {
+    if (this.plan.dataRows === 0) return;
+    try {
+      this.replan(this.plan.passRows, 0, 0);
+    } catch (error) {
+      if (!(error instanceof MemoryError)) throw error; // a smaller arena was refused: keeping the larger one is harmless
+    }
+  }
+
+  /**
+   * Moves to a new arena as a transaction: plan and check the size, allocate, write the header and
+   * copy over what outlives a plan (parameters, optimiser state, the persistent header words and the
+   * first `keepRows` training rows); only then switch. A failure anywhere leaves the old arena in use.
+   */
+  private replan(passRows: number, dataRows: number, keepRows: number): void {
+    const plan = checkedPlan({ ...this.shape, passRows, dataRows });
+    const arena = this.allocate(plan);
+    writeHeader(arena.u, plan, arena.base);
+    const old = this.views, oldPlan = this.plan;
+    /** Copies `words` words from byte offset `from` of the old arena to byte offset `to` of the new one. */
     const move = (from: number, to: number, words: number, typed: 'f' | 'u'): void => {
-      const source = old.views[typed], start = (old.views.base + from) >>> 2;
-      this.views[typed].set(source.subarray(start, start + words), this.word(to));
+      const start = (old.base + from) >>> 2;
+      arena[typed].set(old[typed].subarray(start, start + words), (arena.base + to) >>> 2);
     };
-    const rows = this.loadedRows;
-    move(old.plan.params, this.plan.params, this.plan.paramCount, 'f');
-    move(old.plan.optState, this.plan.optState, 2 * this.plan.paramCount, 'f');
-    // The update rule and the optimiser's counters live in header words past the offsets.
-    move(H_OPTIMIZER * 4, H_OPTIMIZER * 4, H_BETA2_POWER + 2 - H_OPTIMIZER, 'u');
-    move(old.plan.dataX, this.plan.dataX, rows * this.inputs, 'f');
-    move(old.plan.dataY, this.plan.dataY, rows * this.outputs, 'f');
-    move(old.plan.index, this.plan.index, rows, 'u');
-    this.setRngState(old.views.u.slice((old.views.base >>> 2) + H_RNG, (old.views.base >>> 2) + H_RNG + 4));
+    move(oldPlan.params, plan.params, plan.paramCount, 'f');
+    move(oldPlan.optState, plan.optState, 2 * plan.paramCount, 'f');
+    for (const [first, count] of PERSISTENT_WORDS) move(4 * first, 4 * first, count, 'u');
+    move(oldPlan.dataX, plan.dataX, keepRows * this.inputs, 'f');
+    move(oldPlan.dataY, plan.dataY, keepRows * this.outputs, 'f');
+    move(oldPlan.index, plan.index, keepRows, 'u');
+    this.prepare(arena);
+    this.views = arena;
+    this.plan = plan;
+    this.loadedRows = keepRows;
   }
 
   initParams(seed: number, init: number): void {
@@ -139,6 +182,20 @@ export abstract class ArenaEngine implements Engine {
 
   setRngState(state: Uint32Array): void {
     this.views.u.set(state, (this.views.base >>> 2) + H_RNG);
+  }
+
+  saveState(): TrainingState {
+    return { params: this.getParams(), rng: this.getRngState(), optimizer: this.getOptimizerState() };
+  }
+
+  restoreState(state: TrainingState): void {
+    this.setParams(state.params);
+    this.setRngState(state.rng);
+    this.setOptimizerState(state.optimizer);
+  }
+
+  stateFinite(): boolean {
+    return this.runStateFinite();
   }
 
   loadData(x: Float32Array, y: Float32Array, rows: number): void {

@@ -1,10 +1,14 @@
 // The serialised network: what toJSON writes and fromJSON accepts. Versioned and checksummed, and
-// validated field by field, so a corrupted or mismatched file is refused with a precise error.
+// validated field by field, shapes and sizes included, before any engine is created, so that a
+// corrupted, mismatched or hostile file is refused cheaply with a precise error.
+import { PASS_ROWS } from './arena-engine.js';
 import { ValueError } from './errors.js';
-import type { ResolvedNetworkOptions } from './options.js';
+import { isOptionsObject, MAX_LAYERS, resolveNetworkOptions, show, type ResolvedNetworkOptions } from './options.js';
+import { checkedPlan } from './plan.js';
 
 export const FORMAT = 'backprop-wasm/network';
-export const VERSION = 1;
+/** Version 2 hashes the fields with their keys sorted, so a file whose keys were reordered still checks. */
+export const VERSION = 2;
 
 /** Everything training carries from epoch to epoch: with it, a resumed fit continues bit for bit. */
 export interface TrainingStateJSON {
@@ -23,13 +27,24 @@ export interface TrainingStateJSON {
 /** The network's options (all but the engine, which the reader chooses), weights, and optionally its training state. */
 export interface NetworkJSON extends Omit<ResolvedNetworkOptions, 'engine'> {
   format: typeof FORMAT;
-  version: typeof VERSION;
+  version: 1 | 2;
   weights: number[][][];
   biases: number[][];
   trainingState?: TrainingStateJSON;
-  /** FNV-1a of the JSON text of every other field, so edits and truncation are caught. */
+  /** FNV-1a of the JSON text of every other field (version 2: keys sorted), so edits and truncation are caught. */
   checksum: string;
 }
+
+/** Every field, in the order toJSON writes them (version 1's checksum hashed this order). */
+const FIELDS = [
+  'format', 'version', 'layers', 'learningRate', 'activation', 'outputActivation', 'loss', 'seed', 'optimizer', 'l2', 'clipNorm',
+  'init', 'weights', 'biases', 'trainingState',
+] as const;
+const OPTIONAL_FIELDS: readonly string[] = ['trainingState'];
+const OPTIMIZER_FIELDS: Record<string, readonly string[]> = {
+  sgd: ['type'], momentum: ['type', 'momentum', 'nesterov'], adam: ['type', 'beta1', 'beta2', 'epsilon'],
+};
+const STATE_FIELDS = ['epoch', 'rng', 'step', 'beta1Power', 'beta2Power', 'moments'] as const;
 
 /** FNV-1a (32-bit) of a string's UTF-16 code units, as 8 hex digits. */
 function fnv1a(text: string): string {
@@ -38,16 +53,100 @@ function fnv1a(text: string): string {
   return (h >>> 0).toString(16).padStart(8, '0');
 }
 
-export function withChecksum(content: Omit<NetworkJSON, 'checksum'>): NetworkJSON {
-  return { ...content, checksum: fnv1a(JSON.stringify(content)) };
+/** JSON text with every object's keys in `order(keys)`; only called on validated (shallow) content. */
+function serialise(content: object, order: (object: object) => string[]): string {
+  return JSON.stringify(content, (_key, value: unknown) =>
+    isOptionsObject(value) ? Object.fromEntries(order(value).filter((k) => value[k] !== undefined).map((k) => [k, value[k]])) : value);
 }
 
-const finiteArray = (a: unknown, length: number): boolean =>
-  Array.isArray(a) && a.length === length && a.every((v) => typeof v === 'number' && Number.isFinite(v));
+const sortedKeys = (object: object): string[] => Object.keys(object).sort();
+
+/** Version 1 hashed the fields in the order its writer produced them: rebuilt here, so reordered files still check. */
+function writerOrder(object: object): string[] {
+  const keys = Object.keys(object);
+  const known = [...FIELDS, ...STATE_FIELDS, ...new Set(Object.values(OPTIMIZER_FIELDS).flat())];
+  return known.filter((k) => keys.includes(k));
+}
+
+function checksumOf(content: object, version: number): string {
+  return fnv1a(serialise(content, version === 1 ? writerOrder : sortedKeys));
+}
+
+export function withChecksum(content: Omit<NetworkJSON, 'checksum'>): NetworkJSON {
+  return { ...content, checksum: checksumOf(content, content.version) };
+}
+
+/** Refuses a missing field and a field the format does not have. */
+function checkFields(name: string, object: Record<string, unknown>, fields: readonly string[], optional: readonly string[] = []): void {
+  for (const key of Object.keys(object)) {
+    if (!fields.includes(key)) throw new ValueError(`${name}.${key}`, `${name} has a field ${show(key)} that this format does not have`);
+  }
+  for (const key of fields) {
+    if (object[key] === undefined && !optional.includes(key)) throw new ValueError(`${name}.${key}`, `${name}.${key} is missing`);
+  }
+}
+
+/** Checks a list of `length` finite float32 numbers (values the engines can hold). */
+function checkNumbers(name: string, value: unknown, length: number): void {
+  if (!Array.isArray(value) || value.length !== length) {
+    throw new ValueError(name, `${name} must be a list of ${length} numbers; got ${Array.isArray(value) ? `${value.length} entries` : show(value)}`);
+  }
+  for (let i = 0; i < length; i++) {
+    const v: unknown = value[i];
+    if (typeof v !== 'number' || !Number.isFinite(Math.fround(v))) throw new ValueError(name, `${name}[${i}] is ${show(v)}, not a finite float32 number`);
+  }
+}
+
+/** Checks the weights and biases against the layers: out × in matrices and out-long vectors. */
+function checkParameters(j: Record<string, unknown>, layers: number[]): void {
+  const L = layers.length - 1;
+  for (const key of ['weights', 'biases']) {
+    const v = j[key];
+    if (!Array.isArray(v) || v.length !== L) {
+      throw new ValueError(`json.${key}`, `json.${key} must hold ${L} entries for layers [${layers.join(', ')}]; got ${Array.isArray(v) ? v.length : show(v)}`);
+    }
+  }
+  const weights = j.weights as unknown[], biases = j.biases as unknown[];
+  for (let l = 0; l < L; l++) {
+    const w = weights[l];
+    if (!Array.isArray(w) || w.length !== layers[l + 1]) {
+      throw new ValueError(`json.weights[${l}]`,
+        `json.weights[${l}] must have ${layers[l + 1]} rows (layers[${l + 1}]); got ${Array.isArray(w) ? w.length : show(w)}`);
+    }
+    for (let o = 0; o < w.length; o++) checkNumbers(`json.weights[${l}][${o}]`, w[o], layers[l]);
+    checkNumbers(`json.biases[${l}]`, biases[l], layers[l + 1]);
+  }
+}
+
+/** Checks the training state: counters in range, a generator state xoshiro can run from, moments of the right size. */
+function checkTrainingState(value: unknown, layers: number[], paramCount: number): void {
+  const name = 'json.trainingState';
+  if (!isOptionsObject(value)) throw new ValueError(name, `${name} must be an object; got ${show(value)}`);
+  checkFields(name, value, STATE_FIELDS);
+  const { rng, epoch, step, moments } = value;
+  if (!Array.isArray(rng) || rng.length !== 4 || !rng.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff)) {
+    throw new ValueError(`${name}.rng`, `${name}.rng must be four unsigned 32-bit integers`);
+  }
+  if (rng.every((w) => w === 0)) throw new ValueError(`${name}.rng`, `${name}.rng is all zeros, a state the generator never leaves`);
+  if (!Array.isArray(moments) || moments.length !== 2 * paramCount) {
+    throw new ValueError(`${name}.moments`, `${name}.moments must hold ${2 * paramCount} finite numbers for layers [${layers.join(', ')}]; ` +
+      `got ${Array.isArray(moments) ? moments.length : show(moments)}`);
+  }
+  checkNumbers(`${name}.moments`, moments, 2 * paramCount);
+  if (!Number.isSafeInteger(epoch) || (epoch as number) < 0) throw new ValueError(`${name}.epoch`, `${name}.epoch must be an integer ≥ 0; got ${show(epoch)}`);
+  if (!Number.isInteger(step) || (step as number) < 0 || (step as number) > 0xffffffff) {
+    throw new ValueError(`${name}.step`, `${name}.step must be an integer from 0 to 4294967295 (the core counts steps in 32 bits); got ${show(step)}`);
+  }
+  for (const key of ['beta1Power', 'beta2Power'] as const) {
+    const v = value[key];
+    if (typeof v !== 'number' || !(v > 0 && v <= 1)) throw new ValueError(`${name}.${key}`, `${name}.${key} must be in (0, 1]; got ${show(v)}`);
+  }
+}
 
 /**
- * Parses and checks a serialised network: format, version, checksum, and the training state's
- * shapes against the layers. Shapes and values of the weights are checked by setWeights.
+ * Parses and checks a serialised network: format, version, every field present and none unknown,
+ * the options as create() checks them, the arena size, the weights' and the training state's shapes
+ * against the layers, and the checksum. Nothing is allocated for the network until all of it passes.
  */
 export function readNetworkJSON(json: unknown): NetworkJSON {
   let parsed: unknown = json;
@@ -58,38 +157,39 @@ export function readNetworkJSON(json: unknown): NetworkJSON {
       throw new ValueError('json', `not valid JSON: ${(e as Error).message}`);
     }
   }
-  if (typeof parsed !== 'object' || parsed === null || (parsed as NetworkJSON).format !== FORMAT) {
+  if (!isOptionsObject(parsed) || parsed.format !== FORMAT) {
     throw new ValueError('json.format', `not a serialised backprop-wasm network (format must be '${FORMAT}')`);
   }
-  const { checksum, ...content } = parsed as NetworkJSON;
-  if (content.version !== VERSION) {
-    throw new ValueError('json.version', `unsupported version ${String(content.version)}; this library reads version ${VERSION}`);
+  const j = parsed;
+  if (j.version !== 1 && j.version !== 2) {
+    throw new ValueError('json.version', `unsupported version ${show(j.version)}; this library reads versions 1 and ${VERSION}`);
   }
-  if (typeof checksum !== 'string' || checksum !== fnv1a(JSON.stringify(content))) {
+  checkFields('json', j, [...FIELDS, 'checksum'], OPTIONAL_FIELDS);
+  const layers = j.layers;
+  if (!Array.isArray(layers) || layers.length < 2 || layers.length > MAX_LAYERS || !layers.every((w) => Number.isSafeInteger(w) && w > 0)) {
+    throw new ValueError('json.layers', `json.layers must be a list of 2 to ${MAX_LAYERS} positive integers; got ${show(layers)}`);
+  }
+  const optimizer = j.optimizer;
+  if (!isOptionsObject(optimizer) || typeof optimizer.type !== 'string' || !(optimizer.type in OPTIMIZER_FIELDS)) {
+    throw new ValueError('json.optimizer', `json.optimizer must be { type: 'sgd' | 'momentum' | 'adam', … }; got ${show(optimizer)}`);
+  }
+  checkFields('json.optimizer', optimizer, OPTIMIZER_FIELDS[optimizer.type]);
+  try {
+    const { learningRate, activation, outputActivation, loss, seed, l2, clipNorm, init } = j;
+    resolveNetworkOptions({
+      layers, learningRate, activation, outputActivation, loss, seed, optimizer, l2, init, clipNorm: clipNorm === 0 ? undefined : clipNorm,
+    });
+  } catch (error) {
+    if (error instanceof ValueError) throw new ValueError(`json.${error.option}`, `json.${error.message}`);
+    throw error;
+  }
+  // Sizes before contents: a few bytes declaring huge layers are refused before anything is read or allocated.
+  const plan = checkedPlan({ widths: layers, activations: layers.slice(1).map(() => 0), loss: 0, passRows: PASS_ROWS, dataRows: 0 });
+  checkParameters(j, layers);
+  if (j.trainingState !== undefined) checkTrainingState(j.trainingState, layers, plan.paramCount);
+  const { checksum, ...content } = j;
+  if (typeof checksum !== 'string' || checksum !== checksumOf(content, j.version)) {
     throw new ValueError('json.checksum', 'checksum mismatch: the file was changed or corrupted after it was written');
   }
-  const j = parsed as NetworkJSON;
-  if (!Array.isArray(j.layers) || !j.layers.every((w) => Number.isInteger(w) && w > 0)) {
-    throw new ValueError('json.layers', 'json.layers must be a list of positive integers');
-  }
-  const state = j.trainingState;
-  if (state !== undefined) {
-    const params = j.layers.slice(1).reduce((s, n, l) => s + n * (j.layers[l] + 1), 0);
-    if (!finiteArray(state.rng, 4) || !state.rng.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff)) {
-      throw new ValueError('json.trainingState.rng', 'json.trainingState.rng must be four unsigned 32-bit integers');
-    }
-    if (!finiteArray(state.moments, 2 * params)) {
-      throw new ValueError('json.trainingState.moments',
-        `json.trainingState.moments must hold ${2 * params} finite numbers for layers [${j.layers.join(', ')}]; ` +
-        `got ${Array.isArray(state.moments) ? state.moments.length : typeof state.moments}`);
-    }
-    for (const key of ['epoch', 'step'] as const) {
-      if (!Number.isInteger(state[key]) || state[key] < 0) throw new ValueError(`json.trainingState.${key}`, `json.trainingState.${key} must be an integer ≥ 0`);
-    }
-    for (const key of ['beta1Power', 'beta2Power'] as const) {
-      const v = state[key];
-      if (typeof v !== 'number' || !(v > 0 && v <= 1)) throw new ValueError(`json.trainingState.${key}`, `json.trainingState.${key} must be in (0, 1]`);
-    }
-  }
-  return j;
+  return j as unknown as NetworkJSON;
 }

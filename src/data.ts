@@ -1,6 +1,7 @@
 // Turning the caller's arrays into packed row-major Float32 rows, and results back into the
 // caller's form. Validates everything once, here, at the boundary.
-import { ShapeError } from './errors.js';
+import { MemoryError, ShapeError, ValueError } from './errors.js';
+import { ARENA_LIMIT } from './plan.js';
 
 /** A row-major matrix in one typed array. */
 export interface TypedMatrix {
@@ -22,8 +23,46 @@ export interface Packed {
   form: Form;
 }
 
-const describe = (value: unknown): string =>
-  value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`;
+const describe = (value: unknown): string => {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'function') return 'a function';
+  try {
+    return `${typeof value} ${String(value)}`;
+  } catch {
+    return typeof value;
+  }
+};
+
+/** Whether `value` can be a row (or a flat vector): an array, or a typed array (not a DataView). */
+const isRowLike = (value: unknown): value is ArrayLike<unknown> =>
+  Array.isArray(value) || (ArrayBuffer.isView(value) && !(value instanceof DataView));
+
+/** The length an array claims, refused unless a safe integer: a Proxy may claim anything. */
+function lengthOf(argument: string, value: ArrayLike<unknown>): number {
+  const n = value.length;
+  if (!Number.isSafeInteger(n) || n < 0) throw new ShapeError(argument, `${argument} has a length of ${describe(n)}`);
+  return n;
+}
+
+/** The rows `value` holds, as far as can be told without reading them; undefined when it is not data. */
+export function rowCount(value: unknown): number | undefined {
+  if (isTypedMatrix(value)) return typeof value.rows === 'number' ? value.rows : undefined;
+  if (!isRowLike(value)) return undefined;
+  const n = value.length;
+  return Number.isSafeInteger(n) && n > 0 && isRowLike(value[0]) ? n : undefined;
+}
+
+/** A zeroed Float32Array of `length`, or a MemoryError when the host refuses it. */
+export function floats(argument: string, length: number): Float32Array {
+  try {
+    return new Float32Array(length);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    throw new MemoryError('memory', 4 * length, ARENA_LIMIT, `${argument} needs ${length} float32 values, which the host refused (${error.message})`);
+  }
+}
 
 /** Checks every value is finite once stored as float32 (1e39 is not), naming the first offender. */
 function checkFinite(argument: string, data: Float32Array, cols: number): void {
@@ -36,12 +75,33 @@ function checkFinite(argument: string, data: Float32Array, cols: number): void {
 }
 
 function isTypedMatrix(value: unknown): value is { data: unknown; rows: unknown; cols: unknown } {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && 'data' in value;
+  return typeof value === 'object' && value !== null && !isRowLike(value) && 'data' in value;
+}
+
+/** Copies one row's `cols` numbers to data[at …], refusing holes and anything that is not a number. */
+function copyRow(argument: string, data: Float32Array, at: number, row: ArrayLike<unknown>, r: number, cols: number): void {
+  for (let c = 0; c < cols; c++) {
+    const v = row[c];
+    if (typeof v !== 'number') {
+      const what = v === undefined && !(c in row) ? 'is missing (the row has a hole there)' : `is not a number (got ${describe(v)})`;
+      throw new ShapeError(argument, `${argument} row ${r}, column ${c} ${what}`, r, c);
+    }
+    data[at + c] = v;
+  }
+}
+
+/** The row at `r`, refused when it is a hole or not an array. */
+function rowAt(argument: string, value: ArrayLike<unknown>, r: number): ArrayLike<unknown> {
+  const row = value[r];
+  if (isRowLike(row)) return row;
+  if (row === undefined && !(r in value)) throw new ShapeError(argument, `${argument} row ${r} is missing (the array has a hole there)`, r);
+  throw new ShapeError(argument, `${argument} row ${r} is not an array or typed array (got ${describe(row)})`, r);
 }
 
 /**
- * Packs `value` as rows × `cols` float32. A 1-D number[] is one sample when `vector` is 'row'
- * (predict), one column when it is 'column' (targets of a one-output network), refused otherwise.
+ * Packs `value` as rows × `cols` float32. Rows may be arrays or typed arrays. A flat array (or typed
+ * array) is one sample when `vector` is 'row' (predict), one column when it is 'column' (targets of
+ * a one-output network), refused otherwise.
  */
 export function pack(argument: string, value: unknown, cols: number, vector: 'row' | 'column' | 'none' = 'none'): Packed {
   if (isTypedMatrix(value)) {
@@ -50,7 +110,7 @@ export function pack(argument: string, value: unknown, cols: number, vector: 'ro
       throw new ShapeError(argument, `${argument}.data must be a Float32Array (or Float64Array), got ${describe(data)}`);
     }
     for (const [name, n] of [['rows', rows], ['cols', width]] as const) {
-      if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) {
+      if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1) {
         throw new ShapeError(argument, `${argument}.${name} must be a positive integer, got ${describe(n)}`);
       }
     }
@@ -59,37 +119,60 @@ export function pack(argument: string, value: unknown, cols: number, vector: 'ro
     if (data.length !== r * c) {
       throw new ShapeError(argument, `${argument}.data has ${data.length} values; rows × cols = ${r} × ${c} = ${r * c}`);
     }
-    const f32 = data instanceof Float32Array ? data : Float32Array.from(data);
+    let f32: Float32Array;
+    if (data instanceof Float32Array) f32 = data;
+    else (f32 = floats(argument, data.length)).set(data);
     checkFinite(argument, f32, c);
     return { data: f32, rows: r, cols: c, form: 'typed' };
   }
-  if (!Array.isArray(value)) {
+  if (!isRowLike(value)) {
     throw new ShapeError(argument, `${argument} must be number[][] or { data: Float32Array, rows, cols }, got ${describe(value)}`);
   }
-  if (value.length === 0) throw new ShapeError(argument, `${argument} is empty`);
-  if (!Array.isArray(value[0])) {
+  const rows = lengthOf(argument, value);
+  if (rows === 0) throw new ShapeError(argument, `${argument} is empty`);
+  if (typeof value[0] === 'number') {
     if (vector === 'none') {
-      throw new ShapeError(argument, `${argument} must be number[][] (one array per row), got a flat array`);
+      throw new ShapeError(argument, `${argument} must hold one array (or typed array) per row, got a flat array`);
     }
-    const rows = vector === 'row' ? [value] : value.map((v) => [v]);
-    return { ...pack(argument, rows, cols), form: 'vector' };
+    if (vector === 'row') return { ...pack(argument, [value], cols), form: 'vector' };
+    if (cols !== 1) throw new ShapeError(argument, `${argument} is a flat array; the network has ${cols} outputs, so give one row per sample`);
+    const data = floats(argument, rows);
+    for (let r = 0; r < rows; r++) copyRow(argument, data, r, [value[r]], r, 1);
+    checkFinite(argument, data, 1);
+    return { data, rows, cols: 1, form: 'vector' };
   }
-  const data = new Float32Array(value.length * cols);
-  value.forEach((row: unknown, r: number) => {
-    if (!Array.isArray(row)) throw new ShapeError(argument, `${argument} row ${r} is not an array (got ${describe(row)})`, r);
-    if (row.length !== cols) {
-      throw new ShapeError(argument, `${argument} row ${r} has ${row.length} columns; the network expects ${cols}`, r);
-    }
-    for (let c = 0; c < cols; c++) {
-      const v = row[c];
-      if (typeof v !== 'number') {
-        throw new ShapeError(argument, `${argument} row ${r}, column ${c} is not a number (got ${describe(v)})`, r, c);
-      }
-      data[r * cols + c] = v;
-    }
-  });
+  const data = floats(argument, rows * cols);
+  for (let r = 0; r < rows; r++) {
+    const row = rowAt(argument, value, r);
+    const width = lengthOf(`${argument} row ${r}`, row);
+    if (width !== cols) throw new ShapeError(argument, `${argument} row ${r} has ${width} columns; the network expects ${cols}`, r);
+    copyRow(argument, data, r * cols, row, r, cols);
+  }
   checkFinite(argument, data, cols);
-  return { data, rows: value.length, cols, form: 'rows' };
+  return { data, rows, cols, form: 'rows' };
+}
+
+/**
+ * Cross-entropy targets: every value a probability in [0, 1] and, for softmax outputs, every row a
+ * distribution (summing to 1 within 1e-3). Otherwise the loss is meaningless (it can go negative).
+ */
+export function checkProbabilities(argument: string, t: Packed, distributions: boolean): void {
+  const { data, rows, cols } = t;
+  for (let r = 0; r < rows; r++) {
+    let sum = 0;
+    for (let c = 0; c < cols; c++) {
+      const v = data[r * cols + c];
+      if (!(v >= 0 && v <= 1)) {
+        throw new ValueError(argument, `${argument} row ${r}, column ${c} is ${v}: cross-entropy targets must be probabilities in [0, 1]`);
+      }
+      sum += v;
+    }
+    if (distributions && Math.abs(sum - 1) > 1e-3) {
+      throw new ValueError(argument,
+        `${argument} row ${r} sums to ${sum}: softmax cross-entropy targets must be distributions (each row summing to 1), ` +
+        'or give class indices');
+    }
+  }
 }
 
 /** Checks that targets have one row per input row. */
@@ -107,20 +190,22 @@ export function unpack(data: Float32Array, rows: number, cols: number, form: For
 
 /** Whether `value` is a list of class indices (number[] or Int32Array) rather than rows of targets. */
 export function isClassList(value: unknown): value is number[] | Int32Array {
-  return value instanceof Int32Array || (Array.isArray(value) && value.length > 0 && !Array.isArray(value[0]));
+  return value instanceof Int32Array || (Array.isArray(value) && value.length > 0 && !isRowLike(value[0]));
 }
 
 /** One-hot rows for class indices, each an integer in [0, classes). */
 export function packClasses(argument: string, value: number[] | Int32Array, classes: number): Packed {
-  const data = new Float32Array(value.length * classes);
-  for (let r = 0; r < value.length; r++) {
+  const rows = lengthOf(argument, value);
+  const data = floats(argument, rows * classes);
+  for (let r = 0; r < rows; r++) {
     const c = value[r];
     if (!Number.isInteger(c) || c < 0 || c >= classes) {
-      throw new ShapeError(argument, `${argument}[${r}] is ${String(c)}: class indices must be integers from 0 to ${classes - 1}`, r);
+      const what = c === undefined && !(r in value) ? 'missing (the array has a hole there)' : typeof c === 'number' ? String(c) : describe(c);
+      throw new ShapeError(argument, `${argument}[${r}] is ${what}: class indices must be integers from 0 to ${classes - 1}`, r);
     }
     data[r * classes + c] = 1;
   }
-  return { data, rows: value.length, cols: classes, form: 'rows' };
+  return { data, rows, cols: classes, form: 'rows' };
 }
 
 /** The rows of `packed` at `indices`, in that order. */

@@ -37,12 +37,26 @@ export interface OptimizerState {
   beta2Power: number;
 }
 
+/** What a step changes: restoring it undoes any number of steps (the training rows aside). */
+export interface TrainingState {
+  params: Float32Array;
+  rng: Uint32Array;
+  optimizer: OptimizerState;
+}
+
 export interface Engine {
   readonly name: EngineName;
   /** The arena layout in force. */
   readonly plan: ArenaPlan;
-  /** Makes room for passes of `passRows` rows and `dataRows` training rows; keeps parameters, generator and optimiser. */
+  /**
+   * Makes room for passes of `passRows` rows and `dataRows` training rows; keeps parameters, generator
+   * and optimiser. A transaction: on MemoryError (too big, or refused by the host) nothing has changed.
+   */
   reserve(passRows: number, dataRows: number): void;
+  /** Throws the MemoryError that reserve(passRows, dataRows) would throw for size, allocating nothing. */
+  checkRoom(passRows: number, dataRows: number): void;
+  /** Gives back the training set's region (after a fit); keeps everything else. */
+  releaseData(): void;
   /** Seeds the generator, draws the initial weights by rule `init` (an INIT_ code) and resets the optimiser. */
   initParams(seed: number, init: number): void;
   /** Sets the update rule used by every later step. */
@@ -57,6 +71,11 @@ export interface Engine {
   setRngState(state: Uint32Array): void;
   getOptimizerState(): OptimizerState;
   setOptimizerState(state: OptimizerState): void;
+  /** A copy of parameters, generator and optimiser state, for restoreState. */
+  saveState(): TrainingState;
+  restoreState(state: TrainingState): void;
+  /** Whether every parameter and every optimiser moment is finite: one pass in the engine. */
+  stateFinite(): boolean;
   /** Copies the training set in (rows × inputs, rows × outputs) and resets the shuffle order. */
   loadData(x: Float32Array, y: Float32Array, rows: number): void;
   /**

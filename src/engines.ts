@@ -14,7 +14,15 @@ export async function createEngine(choice: EngineChoice, shape: NetworkShape): P
   if (choice === 'js') return new JsEngine(shape);
   if (choice === 'wasm') {
     if (!wasmSimdAvailable()) throw new ValueError('engine', "engine 'wasm' needs WebAssembly with SIMD, which this host lacks; use 'auto' or 'js'");
-    return new WasmEngine(shape, await loadCore());
+    let core;
+    try {
+      core = await loadCore();
+    } catch (error) {
+      throw new ValueError('engine',
+        `engine 'wasm' cannot compile WebAssembly here (${(error as Error).message}): a Content-Security-Policy without ` +
+        "'wasm-unsafe-eval' forbids it. engine 'auto' falls back to the pure-TS engine, or choose 'js'");
+    }
+    return new WasmEngine(shape, core);
   }
   if (!wasmSimdAvailable()) return new JsEngine(shape);
   let core;

@@ -22,9 +22,24 @@ export class ShapeError extends BackpropError {
   }
 }
 
-/** The network was used after dispose(). */
+/** The network was used after dispose(), or changed while a fit was running on it. */
 export class StateError extends BackpropError {
   override name = 'StateError';
+}
+
+/**
+ * A network, a pass or a training set needs more memory than an arena may hold, or the host refused
+ * the allocation. `resource` says which: 'layers' (the widths alone), 'passRows' (rows in one pass:
+ * the batch, or one fitPartial/computeGradients call), 'dataRows' (the training set), or 'memory'
+ * (the allocation itself failed). `bytes` is what was needed, `limit` the arena limit.
+ */
+export class MemoryError extends BackpropError {
+  override name = 'MemoryError';
+  constructor(
+    readonly resource: 'layers' | 'passRows' | 'dataRows' | 'memory', readonly bytes: number, readonly limit: number, message: string,
+  ) {
+    super(message);
+  }
 }
 
 /** Training produced a non-finite loss. `epoch` is 1-based. */

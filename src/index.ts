@@ -5,6 +5,6 @@ export type { FitHistory, FitProgress } from './training.js';
 export type { Matrix, TypedMatrix } from './data.js';
 export type { Activation, EngineChoice, FitAsyncOptions, FitOptions, Loss, NetworkOptions, OutputActivation } from './options.js';
 export type { EngineName } from './engine.js';
-export { BackpropError, DivergenceError, ShapeError, StateError, ValueError } from './errors.js';
+export { BackpropError, DivergenceError, MemoryError, ShapeError, StateError, ValueError } from './errors.js';
 export { seededRandom } from './random.js';
 export type { SeededRandom } from './random.js';

@@ -2,7 +2,8 @@
 // options, logs; every number is computed by the engine.
 import { FORMAT, readNetworkJSON, VERSION, withChecksum, type NetworkJSON } from './checkpoint.js';
 import {
-  checkSameRows, classesOf, isClassList, pack, packClasses, takeRows, unpack, type Matrix, type Packed, type TypedMatrix,
+  checkProbabilities, checkSameRows, classesOf, floats, isClassList, pack, packClasses, rowCount, takeRows, unpack,
+  type Matrix, type Packed, type TypedMatrix,
 } from './data.js';
 import type { Engine, EngineName } from './engine.js';
 import { createEngine } from './engines.js';
@@ -10,10 +11,16 @@ import { DivergenceError, ShapeError, StateError, ValueError } from './errors.js
 import { runSliced, Training, type FitHistory, type FitProgress } from './training.js';
 import { trainInThread } from './worker-client.js';
 import {
-  INIT_CODES, networkShape, positiveNumber, resolveFitOptions, resolveNetworkOptions, updateRule,
+  checkKeys, INIT_CODES, learningRateValue, networkShape, optionsObject, resolveFitOptions, resolveNetworkOptions, show, updateRule,
   type EngineChoice, type FitAsyncOptions, type FitOptions, type NetworkOptions, type ResolvedFitOptions, type ResolvedNetworkOptions,
 } from './options.js';
 import { seededRandom } from './random.js';
+
+/** Whether `value` is an AbortSignal (of this realm, or one that looks and works like it). */
+function isAbortSignal(value: unknown): value is AbortSignal {
+  if (typeof AbortSignal === 'function' && value instanceof AbortSignal) return true;
+  return typeof value === 'object' && value !== null && Object.prototype.toString.call(value) === '[object AbortSignal]';
+}
 
 /** Weights as nested arrays: weights[l][j][i] connects unit i of layer l to unit j of layer l+1. */
 export interface Weights {
@@ -26,10 +33,20 @@ export type { NetworkJSON } from './checkpoint.js';
 /** Targets: rows like X's, a flat number[] for a one-output network, or class indices for softmax outputs. */
 export type Targets = Matrix | number[] | Int32Array;
 
+/** The fit in flight on a network: which call, its run (none in worker mode), and how dispose() stops it. */
+interface Running {
+  call: 'fit' | 'fitAsync';
+  run?: Training;
+  /** Stops the fit at once, rejecting it with this error (worker mode: terminates the worker). */
+  cancel?: (error: StateError) => void;
+}
+
 export class NeuralNetwork {
   private disposed = false;
   private rate: number;
+  /** Epochs of the fits that have ended; `epoch` adds those of the fit in flight. */
   private epochsTrained = 0;
+  private running?: Running;
 
   private constructor(private readonly options: ResolvedNetworkOptions, private readonly core: Engine) {
     this.rate = options.learningRate;
@@ -48,11 +65,13 @@ export class NeuralNetwork {
    * Rebuilds a network from toJSON()'s output (object or string); `engine` may be chosen anew. A
    * checkpoint written with `{ trainingState: true }` resumes training exactly where it stopped.
    */
-  static async fromJSON(json: string | NetworkJSON, options: { engine?: EngineChoice } = {}): Promise<NeuralNetwork> {
+  static async fromJSON(json: string | NetworkJSON, options?: { engine?: EngineChoice }): Promise<NeuralNetwork> {
+    const o = optionsObject('options', options, 'fromJSON options');
+    checkKeys('fromJSON', o, ['engine']);
     const j = readNetworkJSON(json);
     const net = await NeuralNetwork.create({
       layers: j.layers, learningRate: j.learningRate, activation: j.activation, outputActivation: j.outputActivation,
-      loss: j.loss, seed: j.seed, engine: options.engine ?? 'auto', optimizer: j.optimizer, l2: j.l2,
+      loss: j.loss, seed: j.seed, engine: (o.engine ?? 'auto') as EngineChoice, optimizer: j.optimizer, l2: j.l2,
       clipNorm: j.clipNorm === 0 ? undefined : j.clipNorm, init: j.init,
     });
     net.setWeights({ weights: j.weights, biases: j.biases });
@@ -86,12 +105,17 @@ export class NeuralNetwork {
   }
 
   set learningRate(value: number) {
-    this.rate = positiveNumber('learningRate', value);
+    this.assertIdle('setting learningRate');
+    this.rate = learningRateValue('learningRate', value);
   }
 
-  /** Epochs trained so far, across every fit (and carried by checkpoints). */
+  /**
+   * Epochs trained so far, across every fit (and carried by checkpoints). It always matches the
+   * weights: during a fit it counts the epochs completed so far; after a throwing callback or a
+   * divergence, the epochs whose results the weights hold.
+   */
   get epoch(): number {
-    return this.epochsTrained;
+    return this.epochsTrained + (this.running?.run?.epochsDone ?? 0);
   }
 
   get optimizer(): ResolvedNetworkOptions['optimizer'] { return { ...this.options.optimizer }; }
@@ -101,20 +125,44 @@ export class NeuralNetwork {
 
   /**
    * Trains for `epochs` epochs. Logs `[INFO] epoch=N, loss=…` (calculateLoss over the training set) at
-   * epoch 1 and every `displayUpdate` epochs, as the seed does. Throws DivergenceError, with the weights
-   * restored to the last finite point, if the loss stops being finite.
+   * epoch 1 and every `displayUpdate` epochs, as the seed does. Throws DivergenceError if the loss,
+   * the weights or the optimiser state stop being finite, leaving the network as it was after the
+   * last epoch that kept them finite.
    */
   fit(X: Matrix, y: Targets, options?: FitOptions): FitHistory {
-    this.assertAlive();
-    const run = this.training(X, y, resolveFitOptions(options));
-    while (!run.finished) run.step();
-    return this.finish(run);
+    this.assertIdle('fit');
+    const fit = resolveFitOptions(options);
+    const run = this.training(X, y, fit);
+    this.running = { call: 'fit', run };
+    try {
+      while (!run.finished) {
+        run.step();
+        if (this.disposed) throw new StateError('the network was disposed during fit (from a callback); training stopped');
+      }
+      return run.history();
+    } finally {
+      this.settle(run, fit);
+    }
   }
 
   /** Validates the data and sets up a run. */
   private training(X: unknown, y: unknown, fit: ResolvedFitOptions): Training {
+    const rows = rowCount(X);
+    if (rows !== undefined) {
+      // Before any row is read: a training set too big for the arena is refused at once.
+      const trainRows = fit.validationData ? rows : rows - Math.round(rows * fit.validationSplit);
+      if (trainRows > 0) this.core.checkRoom(Math.min(fit.batchSize, trainRows), trainRows);
+    }
     const { x, t, validation } = this.split(X, y, fit);
     return new Training(this.core, x, t, fit, this.rate, validation, this.classifies);
+  }
+
+  /** Ends the fit in flight: counts its epochs, gives back the data region, and disposes if asked to meanwhile. */
+  private settle(run: Training | undefined, fit: ResolvedFitOptions): void {
+    if (run) this.epochsTrained += run.epochsDone;
+    this.running = undefined;
+    if (this.disposed) this.core.dispose();
+    else if (!fit.keepData) this.core.releaseData();
   }
 
   /** The training rows, and the validation rows: validationData, or a seeded random share (not the tail). */
@@ -133,11 +181,6 @@ export class NeuralNetwork {
     return { x: takeRows(x, trainRows), t: takeRows(t, trainRows), validation: { x: takeRows(x, valRows), t: takeRows(t, valRows) } };
   }
 
-  private finish(run: Training): FitHistory {
-    this.epochsTrained += run.epochsDone;
-    return run.history();
-  }
-
   /** Softmax or sigmoid outputs: accuracy is reported and predictClass means something. */
   private get classifies(): boolean {
     return this.options.outputActivation === 'softmax' || this.options.outputActivation === 'sigmoid';
@@ -149,14 +192,12 @@ export class NeuralNetwork {
    * data once and posts back only log lines, progress and the final weights. Either way the result
    * is bit for bit fit's. An aborted `signal` rejects with its reason and keeps the epochs completed.
    */
-  async fitAsync(X: Matrix, y: Targets, options: FitAsyncOptions = {}): Promise<FitHistory> {
-    this.assertAlive();
-    const { signal, worker = false, onProgress, ...rest } = options;
-    if (signal !== undefined && !(typeof signal === 'object' && typeof signal.throwIfAborted === 'function')) {
-      throw new ValueError('signal', 'signal must be an AbortSignal');
-    }
-    if (typeof worker !== 'boolean') throw new ValueError('worker', `worker must be true or false; got ${String(worker)}`);
-    if (onProgress !== undefined && typeof onProgress !== 'function') throw new ValueError('onProgress', 'onProgress must be a function');
+  async fitAsync(X: Matrix, y: Targets, options?: FitAsyncOptions): Promise<FitHistory> {
+    this.assertIdle('fitAsync');
+    const { signal, worker = false, onProgress, ...rest } = optionsObject('options', options, 'fitAsync options') as FitAsyncOptions;
+    if (signal !== undefined && !isAbortSignal(signal)) throw new ValueError('signal', `signal must be an AbortSignal; got ${show(signal)}`);
+    if (typeof worker !== 'boolean') throw new ValueError('worker', `worker must be true or false; got ${show(worker)}`);
+    if (onProgress !== undefined && typeof onProgress !== 'function') throw new ValueError('onProgress', `onProgress must be a function; got ${show(onProgress)}`);
     if (worker && rest.onEpochEnd) {
       throw new ValueError('onEpochEnd', 'onEpochEnd runs on the training thread every epoch; with worker: true use onProgress');
     }
@@ -168,10 +209,14 @@ export class NeuralNetwork {
     }
     const run = this.training(X, y, fit);
     signal?.throwIfAborted();
+    this.running = { call: 'fitAsync', run };
     try {
-      await runSliced(run, fit.epochs, signal, onProgress);
+      await runSliced(run, fit.epochs, () => {
+        if (this.disposed) throw new StateError('the network was disposed during fitAsync; training stopped');
+        signal?.throwIfAborted();
+      }, onProgress);
     } finally {
-      this.epochsTrained += run.epochsDone;
+      this.settle(run, fit);
     }
     return run.history();
   }
@@ -183,31 +228,46 @@ export class NeuralNetwork {
     const { log, onEpochEnd: _callbacksStayHere, validationData: _packedAlready, ...settings } = fit;
     // Copies: the buffers are transferred, and the caller's arrays stay theirs.
     const rows = (p: Packed): { data: Float32Array; rows: number; cols: number } => ({ data: p.data.slice(), rows: p.rows, cols: p.cols });
-    const outcome = await trainInThread({
-      type: 'fit', engine: this.core.name,
-      shape: networkShape(this.options),
-      rule: updateRule(this.options), params: this.core.getParams(), rng: this.core.getRngState(), optimizer: this.core.getOptimizerState(),
-      x: rows(x), t: rows(t), validation: validation && { x: rows(validation.x), t: rows(validation.t) },
-      fit: { ...settings, validationSplit: 0 }, // the validation rows, if any, travel ready-made
-      learningRate: this.rate, classify: this.classifies,
-    }, { signal, log, onProgress });
-    this.core.setParams(outcome.state.params);
-    this.core.setRngState(outcome.state.rng);
-    this.core.setOptimizerState(outcome.state.optimizer);
+    const cancel = new AbortController();
+    this.running = { call: 'fitAsync', cancel: (error) => cancel.abort(error) };
+    let outcome;
+    try {
+      outcome = await trainInThread({
+        type: 'fit', engine: this.core.name,
+        shape: networkShape(this.options),
+        rule: updateRule(this.options), params: this.core.getParams(), rng: this.core.getRngState(), optimizer: this.core.getOptimizerState(),
+        x: rows(x), t: rows(t), validation: validation && { x: rows(validation.x), t: rows(validation.t) },
+        fit: { ...settings, validationSplit: 0 }, // the validation rows, if any, travel ready-made
+        learningRate: this.rate, classify: this.classifies,
+      }, { signal, cancel: cancel.signal, log, onProgress });
+    } finally {
+      this.settle(undefined, fit);
+    }
+    // The thread's final state: after its last epoch, or as a divergence or an abort left it.
+    this.core.restoreState(outcome.state);
     this.epochsTrained += outcome.state.history.epochs;
     if (outcome.ok) return outcome.state.history;
+    if ('callbackError' in outcome) throw outcome.callbackError;
     if (outcome.name === 'AbortError' && signal?.aborted) throw signal.reason;
-    if (outcome.name === 'DivergenceError') throw new DivergenceError(outcome.epoch ?? 0, outcome.message);
+    if (outcome.name === 'DivergenceError') throw new DivergenceError(outcome.epoch ?? 0, outcome.message ?? 'training diverged');
     throw new Error(`training in the worker failed: ${outcome.name}: ${outcome.message}`);
   }
 
-  /** One gradient step over these rows as one batch (the seed's fit_partial for one row); returns their mean loss before the step. */
+  /**
+   * One gradient step over these rows as one batch (the seed's fit_partial for one row); returns their
+   * mean loss before the step. A step that would leave the loss, weights or optimiser state non-finite
+   * is undone and throws DivergenceError (epoch 0).
+   */
   fitPartial(X: Matrix | number[], y: Targets): number {
-    this.assertAlive();
-    const { x, t } = this.packPair(X, y, 'row');
+    this.assertIdle('fitPartial');
+    const { x, t } = this.packPair(X, y, 'row', '', true);
+    const before = this.core.saveState();
     const loss = this.core.trainBatch(x.data, t.data, x.rows, this.rate) / x.rows;
-    if (!Number.isFinite(loss)) {
-      throw new DivergenceError(0, `the loss is ${loss}: the weights are no longer finite. Restore them with setWeights, or use a smaller learningRate (now ${this.rate}).`);
+    if (!Number.isFinite(loss) || !this.core.stateFinite()) {
+      this.core.restoreState(before);
+      throw new DivergenceError(0,
+        `this step would make ${Number.isFinite(loss) ? 'the weights or optimiser state' : `the loss ${loss} and the weights`} non-finite; ` +
+        `it was undone. Use a smaller learningRate (now ${this.rate}), clipNorm, or scaled inputs.`);
     }
     return loss;
   }
@@ -226,7 +286,7 @@ export class NeuralNetwork {
   /** The network's outputs for X, packed, with X as packed. */
   private forwardRows(X: unknown): { out: Float32Array; x: Packed } {
     const x = pack('X', X, this.inputs, 'row');
-    const out = new Float32Array(x.rows * this.outputs);
+    const out = floats('predictions', x.rows * this.outputs);
     this.core.predict(x.data, x.rows, out);
     return { out, x };
   }
@@ -259,7 +319,7 @@ export class NeuralNetwork {
   /** Gradients of the mean per-sample loss over these rows, by backpropagation, without a step. */
   computeGradients(X: Matrix | number[], y: Targets): Weights & { loss: number } {
     this.assertAlive();
-    const { x, t } = this.packPair(X, y, 'row');
+    const { x, t } = this.packPair(X, y, 'row', '', true);
     const loss = this.core.computeGradients(x.data, t.data, x.rows) / x.rows;
     return { loss, ...this.nest(this.core.getGrads()) };
   }
@@ -272,7 +332,7 @@ export class NeuralNetwork {
 
   /** Replaces every weight and bias; shapes must match getWeights() and every value be finite. */
   setWeights(values: Weights): void {
-    this.assertAlive();
+    this.assertIdle('setWeights');
     const L = this.options.layers.length - 1;
     if (typeof values !== 'object' || values === null || !Array.isArray(values.weights) || !Array.isArray(values.biases)) {
       throw new ShapeError('weights', 'setWeights expects { weights: number[][][], biases: number[][] }');
@@ -300,29 +360,39 @@ export class NeuralNetwork {
    * exactly through fromJSON. With `{ trainingState: true }` it is a full checkpoint: the optimiser's
    * state, the generator's state and the epoch too, so that training resumes bit for bit.
    */
-  toJSON(options: { trainingState?: boolean } | string = {}): NetworkJSON {
+  toJSON(options?: { trainingState?: boolean } | string): NetworkJSON {
     this.assertAlive();
+    // JSON.stringify passes a key (a string) to toJSON: that is not a request for the training state.
+    const o = typeof options === 'string' ? {} : optionsObject('options', options, 'toJSON options');
+    checkKeys('toJSON', o, ['trainingState']);
+    if (o.trainingState !== undefined && typeof o.trainingState !== 'boolean') {
+      throw new ValueError('trainingState', `trainingState must be true or false; got ${show(o.trainingState)}`);
+    }
     const { layers, activation, outputActivation, loss, seed, optimizer, l2, clipNorm, init } = this.options;
     const content: Omit<NetworkJSON, 'checksum'> = {
       format: FORMAT, version: VERSION, layers: [...layers], learningRate: this.rate, activation, outputActivation, loss, seed,
       optimizer: { ...optimizer }, l2, clipNorm, init, ...this.getWeights(),
     };
-    // JSON.stringify passes a key (a string) to toJSON: that is not a request for the training state.
-    if (typeof options === 'object' && options.trainingState) {
+    if (o.trainingState) {
       const state = this.core.getOptimizerState();
       content.trainingState = {
-        epoch: this.epochsTrained, rng: Array.from(this.core.getRngState()), step: state.step,
+        epoch: this.epoch, rng: Array.from(this.core.getRngState()), step: state.step,
         beta1Power: state.beta1Power, beta2Power: state.beta2Power, moments: Array.from(state.moments),
       };
     }
     return withChecksum(content);
   }
 
-  /** Releases the engine; any later call throws StateError. */
+  /**
+   * Releases the engine; any later call throws StateError. A fit in flight stops: fitAsync rejects
+   * with StateError at once (its worker is terminated), a fit disposed from its own callback throws
+   * StateError once the callback returns.
+   */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    this.core.dispose();
+    if (!this.running) this.core.dispose();
+    else this.running.cancel?.(new StateError('the network was disposed during fitAsync; training stopped'));
   }
 
   toString(): string {
@@ -351,17 +421,30 @@ export class NeuralNetwork {
     if (this.disposed) throw new StateError('this NeuralNetwork has been disposed');
   }
 
+  /** Refuses a call that changes the network while a fit is in flight (reading it is fine). */
+  private assertIdle(call: string): void {
+    this.assertAlive();
+    if (this.running) {
+      throw new StateError(
+        `${call} would change this network while ${this.running.call} is training it; await that ${this.running.call} (or abort it) first`);
+    }
+  }
+
   /**
    * Packs inputs and targets. A flat y is class indices for softmax outputs (one-hot encoded here),
-   * one column for a one-output network, or one row when X is one sample.
+   * one column for a one-output network, or one row when X is one sample. With `onePass`, the rows
+   * must fit in one pass of the arena (fitPartial, computeGradients), checked before any is read.
    */
-  private packPair(X: unknown, y: unknown, xVector: 'row' | 'none' = 'none', name = ''): { x: Packed; t: Packed } {
+  private packPair(X: unknown, y: unknown, xVector: 'row' | 'none' = 'none', name = '', onePass = false): { x: Packed; t: Packed } {
+    const rows = rowCount(X);
+    if (onePass && rows !== undefined) this.core.checkRoom(rows, 0);
     const x = pack(name ? `${name}[0]` : 'X', X, this.inputs, xVector);
     const yName = name ? `${name}[1]` : 'y';
     const classes = this.options.outputActivation === 'softmax' && x.form !== 'vector' && isClassList(y);
     const t = classes ? packClasses(yName, y as number[] | Int32Array, this.outputs)
       : pack(yName, y, this.outputs, x.form === 'vector' ? 'row' : this.outputs === 1 ? 'column' : 'none');
     checkSameRows(x, t);
+    if (this.options.loss === 'crossEntropy' && !classes) checkProbabilities(yName, t, this.options.outputActivation === 'softmax');
     return { x, t };
   }
 

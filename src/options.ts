@@ -96,6 +96,11 @@ export interface FitOptions {
   earlyStopping?: EarlyStopping | boolean;
   /** Stop once an epoch improves the loss by less than this (the seed's "until convergence"). */
   tolerance?: number;
+  /**
+   * Keep the network's copy of the training set after fit returns, so that the next fit of as many
+   * rows or fewer reuses that memory instead of allocating it anew. @default false: the copy is released
+   */
+  keepData?: boolean;
 }
 
 /** What an epoch reports besides its loss. */
@@ -137,6 +142,7 @@ export interface ResolvedFitOptions {
   validationData?: [unknown, unknown];
   earlyStopping?: Required<EarlyStopping>;
   tolerance: number;
+  keepData: boolean;
 }
 
 const HIDDEN_ACTIVATIONS: readonly Activation[] = ['sigmoid', 'tanh', 'relu', 'leakyRelu', 'identity'];
@@ -148,17 +154,43 @@ const NETWORK_KEYS = [
 ];
 const FIT_KEYS = [
   'epochs', 'batchSize', 'shuffle', 'displayUpdate', 'log', 'onEpochEnd', 'validationSplit', 'validationData', 'earlyStopping', 'tolerance',
+  'keepData',
 ];
 const INITS = Object.keys(INIT_CODES) as Init[];
 
-const show = (v: unknown): string => (typeof v === 'string' ? `'${v}'` : Array.isArray(v) ? `[${v.join(', ')}]` : String(v));
+/** A value as an error message shows it; never throws, whatever the value (no toString, a throwing one, a symbol). */
+export function show(v: unknown): string {
+  try {
+    if (typeof v === 'string') return `'${v.length > 40 ? `${v.slice(0, 40)}…` : v}'`;
+    if (Array.isArray(v)) return v.length > 8 ? `an array of ${v.length}` : `[${Array.from(v, show).join(', ')}]`;
+    if (typeof v === 'object' && v !== null) return Object.prototype.toString.call(v).replace(/^\[object (.*)\]$/, 'an object ($1)');
+    return String(v);
+  } catch {
+    return typeof v;
+  }
+}
+
+/**
+ * Whether `v` is an options object: a plain object literal, not an array, a Date, a Map, an Error
+ * or a class instance with a tag of its own (those are almost always a mistake). Any realm.
+ */
+export function isOptionsObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.prototype.toString.call(v) === '[object Object]';
+}
+
+/** `value` as an options object (undefined: {}), or a ValueError naming `option`. */
+export function optionsObject(option: string, value: unknown, what: string): Record<string, unknown> {
+  if (value === undefined) return {};
+  if (!isOptionsObject(value)) throw new ValueError(option, `${what} must be an object; got ${show(value)}`);
+  return value;
+}
 
 /** Refuses keys the options object does not know, suggesting the one a typo probably meant. */
-function checkKeys(what: string, options: object, known: readonly string[]): void {
+export function checkKeys(what: string, options: object, known: readonly string[]): void {
   for (const key of Object.keys(options)) {
     if (known.includes(key)) continue;
     const near = known.find((k) => k.toLowerCase() === key.toLowerCase());
-    throw new ValueError(key, `unknown ${what} option '${key}'${near ? `; did you mean '${near}'?` : ''}`);
+    throw new ValueError(key, `unknown ${what} option ${show(key)}${near ? `; did you mean '${near}'?` : ''}; expected one of ${known.map(show).join(', ')}`);
   }
 }
 
@@ -170,12 +202,35 @@ function oneOf<T extends string>(option: string, value: unknown, allowed: readon
   return value as T;
 }
 
-export function integer(option: string, value: unknown, min: number, fallback?: number): number {
+/** An integer in [min, max], `fallback` when undefined (and a fallback is given). */
+export function integer(option: string, value: unknown, min: number, fallback?: number, max = Number.MAX_SAFE_INTEGER): number {
   if (value === undefined && fallback !== undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    throw new ValueError(option, `${option} must be an integer ≥ ${min}; got ${show(value)}`);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${max}`;
+    throw new ValueError(option, `${option} must be an integer ${range}; got ${show(value)}`);
   }
   return value;
+}
+
+/**
+ * A hyper-parameter the engines store as float32: a finite number in [min, max) (or (min, max) when
+ * `above`), checked as float32 keeps it, since 1e-46 becomes 0, 0.99999999 becomes 1 and 1e39 ∞.
+ */
+function float32(option: string, value: unknown, range: { min: number; max: number; above?: boolean }, fallback?: number): number {
+  if (value === undefined && fallback !== undefined) return fallback;
+  const { min, max, above = false } = range;
+  const stored = typeof value === 'number' ? Math.fround(value) : NaN;
+  if (typeof value !== 'number' || !Number.isFinite(stored) || (above ? !(stored > min) : stored < min) || stored >= max) {
+    const bounds = `${above ? '(' : '['}${min}, ${max === Infinity ? '∞' : max})`;
+    const rounded = typeof value === 'number' && Number.isFinite(value) && stored !== value ? `, which float32 stores as ${stored}` : '';
+    throw new ValueError(option, `${option} must be a number in ${bounds}; got ${show(value)}${rounded}`);
+  }
+  return value;
+}
+
+/** A learning rate: > 0 and finite as float32 (the core computes in float32). */
+export function learningRateValue(option: string, value: unknown): number {
+  return float32(option, value, { min: 0, max: Infinity, above: true });
 }
 
 /** A finite number in [min, max) (or [min, max] when `inclusive`), `fallback` when undefined. */
@@ -189,18 +244,23 @@ function inRange(option: string, value: unknown, min: number, max: number, fallb
 
 function resolveOptimizer(value: unknown): ResolvedOptimizer {
   const spec = value === undefined ? { type: 'sgd' } : typeof value === 'string' ? { type: value } : value;
-  if (typeof spec !== 'object' || spec === null) throw new ValueError('optimizer', `optimizer must be a name or { type, … }; got ${show(value)}`);
-  const o = spec as Record<string, unknown>;
-  const type = oneOf('optimizer', o.type, ['sgd', 'momentum', 'adam'] as const, 'sgd');
+  if (!isOptionsObject(spec)) throw new ValueError('optimizer', `optimizer must be a name or { type, … }; got ${show(value)}`);
+  const type = oneOf('optimizer', spec.type, ['sgd', 'momentum', 'adam'] as const, 'sgd');
   const keys = { sgd: ['type'], momentum: ['type', 'momentum', 'nesterov'], adam: ['type', 'beta1', 'beta2', 'epsilon'] }[type];
-  checkKeys(`'${type}' optimizer`, o, keys);
+  checkKeys(`'${type}' optimizer`, spec, keys);
   if (type === 'momentum') {
-    if (o.nesterov !== undefined && typeof o.nesterov !== 'boolean') throw new ValueError('optimizer.nesterov', 'optimizer.nesterov must be true or false');
-    return { type, momentum: inRange('optimizer.momentum', o.momentum, 0, 1, 0.9), nesterov: (o.nesterov as boolean | undefined) ?? false };
+    if (spec.nesterov !== undefined && typeof spec.nesterov !== 'boolean') {
+      throw new ValueError('optimizer.nesterov', `optimizer.nesterov must be true or false; got ${show(spec.nesterov)}`);
+    }
+    return { type, momentum: float32('optimizer.momentum', spec.momentum, { min: 0, max: 1 }, 0.9), nesterov: spec.nesterov ?? false };
   }
   if (type === 'adam') {
-    const epsilon = o.epsilon === undefined ? 1e-8 : positiveNumber('optimizer.epsilon', o.epsilon);
-    return { type, beta1: inRange('optimizer.beta1', o.beta1, 0, 1, 0.9), beta2: inRange('optimizer.beta2', o.beta2, 0, 1, 0.999), epsilon };
+    return {
+      type,
+      beta1: float32('optimizer.beta1', spec.beta1, { min: 0, max: 1 }, 0.9),
+      beta2: float32('optimizer.beta2', spec.beta2, { min: 0, max: 1 }, 0.999),
+      epsilon: float32('optimizer.epsilon', spec.epsilon, { min: 0, max: Infinity, above: true }, 1e-8),
+    };
   }
   return { type: 'sgd' };
 }
@@ -238,21 +298,27 @@ function randomSeed(): number {
   return globalThis.crypto.getRandomValues(new Uint32Array(1))[0];
 }
 
+/** The most entries `layers` may have: far beyond any useful depth, and a bound on the work before validation. */
+export const MAX_LAYERS = 1024;
+
 export function resolveNetworkOptions(options: unknown): ResolvedNetworkOptions {
-  if (typeof options !== 'object' || options === null) {
+  if (!isOptionsObject(options)) {
     throw new ValueError('options', `options must be an object with at least 'layers'; got ${show(options)}`);
   }
   checkKeys('network', options, NETWORK_KEYS);
-  const o = options as NetworkOptions;
-  if (!Array.isArray(o.layers) || o.layers.length < 2) {
-    throw new ValueError('layers', `layers must list at least two widths (input and output); got ${show(o.layers)}`);
+  const o = options as Record<keyof NetworkOptions, unknown>;
+  if (!Array.isArray(o.layers) || o.layers.length < 2 || o.layers.length > MAX_LAYERS) {
+    throw new ValueError('layers', `layers must list 2 to ${MAX_LAYERS} widths (input, hidden…, output); got ${show(o.layers)}`);
   }
-  const layers = o.layers.map((w, i) => integer(`layers[${i}]`, w, 1));
+  const widths = o.layers as unknown[];
+  const layers: number[] = [];
+  for (let i = 0; i < widths.length; i++) layers.push(integer(`layers[${i}]`, widths[i], 1)); // a loop: holes are refused, not skipped
   if (o.alpha !== undefined && o.learningRate !== undefined && o.alpha !== o.learningRate) {
-    throw new ValueError('alpha', `alpha is the seed's name for learningRate; give one of them, not both (${o.alpha} ≠ ${o.learningRate})`);
+    throw new ValueError('alpha', `alpha is the seed's name for learningRate; give one of them, not both (${show(o.alpha)} ≠ ${show(o.learningRate)})`);
   }
-  const rate = o.learningRate ?? o.alpha;
-  const learningRate = rate === undefined ? 0.1 : positiveNumber(o.learningRate !== undefined ? 'learningRate' : 'alpha', rate);
+  const rateName = o.learningRate !== undefined ? 'learningRate' : 'alpha';
+  const rate = o[rateName];
+  const learningRate = rate === undefined ? 0.1 : learningRateValue(rateName, rate);
   const activation = oneOf('activation', o.activation, HIDDEN_ACTIVATIONS, 'sigmoid');
   const outputActivation = oneOf('outputActivation', o.outputActivation, OUTPUT_ACTIVATIONS, activation);
   const loss = oneOf('loss', o.loss, LOSSES, 'mse');
@@ -262,22 +328,25 @@ export function resolveNetworkOptions(options: unknown): ResolvedNetworkOptions 
   if (loss === 'crossEntropy' && outputActivation !== 'softmax' && outputActivation !== 'sigmoid') {
     throw new ValueError('loss', `loss 'crossEntropy' needs outputActivation 'softmax' or 'sigmoid'; got '${outputActivation}'`);
   }
-  const seed = o.seed === undefined ? randomSeed() : integer('seed', o.seed, 0);
-  if (seed > 0xffffffff) throw new ValueError('seed', `seed must be an integer from 0 to 4294967295; got ${seed}`);
+  const seed = o.seed === undefined ? randomSeed() : integer('seed', o.seed, 0, undefined, 0xffffffff);
   const engine = oneOf('engine', o.engine, ENGINES, 'auto');
   const optimizer = resolveOptimizer(o.optimizer);
-  const l2 = inRange('l2', o.l2, 0, Infinity, 0);
-  const clipNorm = o.clipNorm === undefined ? 0 : positiveNumber('clipNorm', o.clipNorm);
+  const l2 = float32('l2', o.l2, { min: 0, max: Infinity }, 0);
+  if (l2 !== 0 && Math.fround(l2) === 0) throw new ValueError('l2', `l2 must be 0 or a number float32 keeps above 0; got ${show(l2)}, which float32 stores as 0`);
+  const clipNorm = o.clipNorm === undefined ? 0 : float32('clipNorm', o.clipNorm, { min: 0, max: Infinity, above: true });
   const init = oneOf('init', o.init, INITS, 'seed');
   return { layers, learningRate, activation, outputActivation, loss, seed, engine, optimizer, l2, clipNorm, init };
 }
 
+/** The most epochs one fit may be asked for. */
+export const MAX_EPOCHS = 0xffffffff;
+
 export function resolveFitOptions(options: unknown): ResolvedFitOptions {
-  if (options === undefined) options = {};
-  if (typeof options !== 'object' || options === null) throw new ValueError('options', `fit options must be an object; got ${show(options)}`);
-  checkKeys('fit', options, FIT_KEYS);
-  const o = options as FitOptions;
-  if (o.shuffle !== undefined && typeof o.shuffle !== 'boolean') throw new ValueError('shuffle', `shuffle must be true or false; got ${show(o.shuffle)}`);
+  const o = optionsObject('options', options, 'fit options') as FitOptions;
+  checkKeys('fit', o, FIT_KEYS);
+  for (const name of ['shuffle', 'keepData'] as const) {
+    if (o[name] !== undefined && typeof o[name] !== 'boolean') throw new ValueError(name, `${name} must be true or false; got ${show(o[name])}`);
+  }
   for (const name of ['log', 'onEpochEnd'] as const) {
     if (o[name] !== undefined && typeof o[name] !== 'function') throw new ValueError(name, `${name} must be a function; got ${show(o[name])}`);
   }
@@ -292,7 +361,9 @@ export function resolveFitOptions(options: unknown): ResolvedFitOptions {
   let earlyStopping: Required<EarlyStopping> | undefined;
   if (o.earlyStopping !== undefined && o.earlyStopping !== false) {
     const e = (o.earlyStopping === true ? {} : o.earlyStopping) as EarlyStopping;
-    if (typeof e !== 'object' || e === null) throw new ValueError('earlyStopping', 'earlyStopping must be true or { monitor, patience, minDelta, restoreBestWeights }');
+    if (!isOptionsObject(e)) {
+      throw new ValueError('earlyStopping', `earlyStopping must be true, false or { monitor, patience, minDelta, restoreBestWeights }; got ${show(e)}`);
+    }
     checkKeys('earlyStopping', e, ['monitor', 'patience', 'minDelta', 'restoreBestWeights']);
     const monitor = oneOf('earlyStopping.monitor', e.monitor, ['loss', 'valLoss'] as const, validating ? 'valLoss' : 'loss');
     if (monitor === 'valLoss' && !validating) {
@@ -307,7 +378,7 @@ export function resolveFitOptions(options: unknown): ResolvedFitOptions {
     };
   }
   return {
-    epochs: integer('epochs', o.epochs, 1, 1000),
+    epochs: integer('epochs', o.epochs, 1, 1000, MAX_EPOCHS),
     batchSize: integer('batchSize', o.batchSize, 1, 1),
     shuffle: o.shuffle ?? false,
     displayUpdate: integer('displayUpdate', o.displayUpdate, 0, 100),
@@ -317,5 +388,6 @@ export function resolveFitOptions(options: unknown): ResolvedFitOptions {
     validationData: o.validationData as [unknown, unknown] | undefined,
     earlyStopping,
     tolerance: o.tolerance === undefined ? 0 : positiveNumber('tolerance', o.tolerance),
+    keepData: o.keepData ?? false,
   };
 }

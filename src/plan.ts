@@ -4,6 +4,7 @@ import {
   H_LOSSES, H_OPT_STATE, H_PARAMS, H_PASS_ROWS, H_TARGETS, LOSS_SLOTS, LAYER_WORDS, L_ACT, L_BIAS, L_DBIAS, L_DINPUT, L_DOUTPUT,
   L_DWEIGHT, L_IN, L_INPUT, L_OUT, L_OUTPUT, L_WEIGHT,
 } from './abi.js';
+import { MemoryError } from './errors.js';
 
 /** What a plan is made from: the network's shape and how many rows it must hold. */
 export interface PlanInput {
@@ -51,6 +52,13 @@ export interface ArenaPlan extends PlanInput {
   layers: LayerPlan[];
   bytes: number;
 }
+
+/**
+ * The most bytes one arena may take, on both engines: WebAssembly's 32-bit address space (4 GiB)
+ * less one 64 KiB page for the core's static data, below which arenas start. Offsets in the header
+ * are u32 byte offsets, so the js engine keeps the same limit and both accept the same networks.
+ */
+export const ARENA_LIMIT = 2 ** 32 - 65536;
 
 const ALIGN = 16;
 const align = (bytes: number): number => Math.ceil(bytes / ALIGN) * ALIGN;
@@ -133,4 +141,37 @@ export function writeHeader(words: Uint32Array, plan: ArenaPlan, base: number): 
     h(r + L_DOUTPUT, at(layer.doutput));
     h(r + L_DINPUT, at(layer.dinput));
   });
+}
+
+const gib = (bytes: number): string => `${(bytes / 2 ** 30).toFixed(2)} GiB`;
+
+/**
+ * The plan for `input`, or a MemoryError naming what is too big (the layer widths, the rows of one
+ * pass, or the training rows), what it needs and how many rows would fit. Nothing is allocated.
+ */
+export function checkedPlan(input: PlanInput): ArenaPlan {
+  const plan = planArena(input);
+  if (plan.bytes <= ARENA_LIMIT) return plan;
+  const { widths, passRows, dataRows } = input;
+  const fixed = planArena({ ...input, passRows: 0, dataRows: 0 }).bytes;
+  const shape = `layers [${widths.join(', ')}]`;
+  if (fixed > ARENA_LIMIT) {
+    throw new MemoryError('layers', fixed, ARENA_LIMIT,
+      `${shape} need ${gib(fixed)} for parameters, gradients and optimiser state alone; one network may use at most ` +
+      `${gib(ARENA_LIMIT)} (WebAssembly's 4 GiB less what the core needs, the same on both engines)`);
+  }
+  // Bytes per row, as planArena counts them: every activation and delta, the targets; the rows, targets and index.
+  const perPassRow = 4 * (2 * widths.reduce((s, n) => s + n, 0) - widths[0] + widths[widths.length - 1]);
+  const perDataRow = 4 * (widths[0] + widths[widths.length - 1] + 1);
+  const withPass = planArena({ ...input, dataRows: 0 }).bytes;
+  if (withPass > ARENA_LIMIT) {
+    const fit = Math.floor((ARENA_LIMIT - fixed) / perPassRow) - 1;
+    throw new MemoryError('passRows', withPass, ARENA_LIMIT,
+      `${passRows} rows in one pass (the batch size, or the rows given to one fitPartial or computeGradients call) need ` +
+      `${gib(withPass)} with ${shape}; the limit is ${gib(ARENA_LIMIT)}, so at most about ${fit} rows fit in one pass`);
+  }
+  const fit = Math.floor((ARENA_LIMIT - withPass) / perDataRow) - 1;
+  throw new MemoryError('dataRows', plan.bytes, ARENA_LIMIT,
+    `a training set of ${dataRows} rows needs ${gib(plan.bytes)} with ${shape} and ${passRows} rows per pass; the limit is ` +
+    `${gib(ARENA_LIMIT)}, so at most about ${fit} training rows fit`);
 }

@@ -1,7 +1,7 @@
 // One fit in progress: the loop that fit runs all at once, fitAsync runs in slices between yields
 // to the event loop, and the worker thread runs for fitAsync({ worker: true }).
 import type { Packed } from './data.js';
-import type { Engine } from './engine.js';
+import type { Engine, TrainingState } from './engine.js';
 import { DivergenceError } from './errors.js';
 import type { EpochLogs, ResolvedFitOptions } from './options.js';
 
@@ -24,8 +24,9 @@ export interface FitHistory {
 export class Training {
   private done = 0;
   private stoppedBy?: FitHistory['stoppedBy'];
-  private readonly sums: Float64Array;
-  private readonly correct: Float64Array;
+  /** Per-epoch loss sums and right answers, grown as epochs complete (never sized by `epochs` up front). */
+  private sums: Float64Array = new Float64Array(0);
+  private correct: Float64Array = new Float64Array(0);
   private readonly valLoss: number[] = [];
   private readonly valAccuracy: number[] = [];
   private readonly batchSize: number;
@@ -37,8 +38,6 @@ export class Training {
     private readonly validation?: { x: Packed; t: Packed }, private readonly classify = false,
   ) {
     this.batchSize = Math.min(fit.batchSize, x.rows);
-    this.sums = new Float64Array(fit.epochs);
-    this.correct = new Float64Array(fit.epochs);
     core.reserve(this.batchSize, x.rows);
     core.loadData(x.data, t.data, x.rows);
   }
@@ -59,8 +58,8 @@ export class Training {
   /**
    * Runs up to `maxEpochs` more epochs in one engine call, stopping early at the next epoch where
    * something must be reported or decided (a log line, onEpochEnd, validation, a stopping rule).
-   * Throws DivergenceError, with weights, generator and optimiser restored to where this call began,
-   * if the loss stops being finite.
+   * Throws DivergenceError if an epoch's loss, parameters or optimiser state stop being finite; see
+   * `diverged` for the state it leaves.
    */
   step(maxEpochs = Infinity): number {
     const { fit, core } = this;
@@ -68,16 +67,10 @@ export class Training {
     const everyEpoch = fit.onEpochEnd || this.validation || fit.earlyStopping || fit.tolerance > 0;
     let end = start + 1;
     if (!everyEpoch) while (end < fit.epochs && end - start < maxEpochs && !this.logs(end)) end++;
-    const before = { params: core.getParams(), rng: core.getRngState(), optimizer: core.getOptimizerState() };
+    this.makeRoom(end);
+    const before = core.saveState();
     const ran = core.trainEpochs(end - start, this.batchSize, fit.shuffle, this.learningRate, this.sums, this.correct, start);
-    if (ran < end - start || !Number.isFinite(this.sums[start + ran - 1])) {
-      core.setParams(before.params);
-      core.setRngState(before.rng);
-      core.setOptimizerState(before.optimizer);
-      throw new DivergenceError(start + ran,
-        `training diverged at epoch ${start + ran}: the loss is ${this.sums[start + ran - 1]}; the weights are restored to ` +
-        `their values before epoch ${start + 1}. Try a smaller learningRate (now ${this.learningRate}).`);
-    }
+    if (ran < end - start || !Number.isFinite(this.sums[end - 1]) || !core.stateFinite()) this.diverged(start, before);
     this.done = end;
     const logs: EpochLogs = { loss: this.lastLoss };
     if (this.classify) logs.accuracy = this.correct[end - 1] / this.x.rows;
@@ -94,6 +87,43 @@ export class Training {
     }
     this.decide(end, logs);
     return end - start;
+  }
+
+  /**
+   * After a run of epochs from `start` went non-finite somewhere: goes back to `before` (the state
+   * after epoch `start`) and replays one epoch at a time to the first that breaks, then stops with
+   * the state after the last epoch whose loss, parameters and optimiser state were all finite. The
+   * replay is bit for bit the first run, so fit, fitAsync and worker mode, which cut runs
+   * differently, stop in exactly the same state.
+   */
+  private diverged(start: number, before: TrainingState): never {
+    const { fit, core } = this;
+    core.restoreState(before);
+    for (let epoch = start; ; epoch++) {
+      const last = core.saveState();
+      const ran = core.trainEpochs(1, this.batchSize, fit.shuffle, this.learningRate, this.sums, this.correct, epoch);
+      if (ran === 1 && Number.isFinite(this.sums[epoch]) && core.stateFinite()) continue;
+      core.restoreState(last);
+      this.done = epoch;
+      const loss = this.sums[epoch] / this.x.rows;
+      throw new DivergenceError(epoch + 1,
+        `training diverged at epoch ${epoch + 1}: ${Number.isFinite(loss) ? 'the parameters or optimiser state' : `the loss is ${loss}, and the parameters`} ` +
+        `stopped being finite. The weights, optimiser state and generator are those after epoch ${epoch} of this fit, the last ` +
+        `finite one (net.epoch counts it). Try a smaller learningRate (now ${this.learningRate}), clipNorm, or scaled inputs.`);
+    }
+  }
+
+  /** Grows the per-epoch records to hold `epochs` epochs. */
+  private makeRoom(epochs: number): void {
+    if (epochs <= this.sums.length) return;
+    const size = Math.min(this.fit.epochs, Math.max(epochs, 2 * this.sums.length, 64));
+    const grow = (a: Float64Array): Float64Array => {
+      const b = new Float64Array(size);
+      b.set(a);
+      return b;
+    };
+    this.sums = grow(this.sums);
+    this.correct = grow(this.correct);
   }
 
   /** Applies the stopping rules after epoch `epoch`. */
@@ -156,10 +186,10 @@ export function nextTask(): Promise<void> {
 /**
  * Runs `run` to the end in slices of about SLICE_MS, yielding to the event loop between them.
  * The slice size adapts to the measured speed; the arithmetic is exactly fit's, so the result is too.
- * Rejects with the signal's reason once it is aborted, keeping the epochs already completed.
+ * After each yield `stop` may throw (an aborted signal, a disposed network), keeping the epochs completed.
  */
 export async function runSliced(
-  run: Training, epochs: number, signal?: AbortSignal, onProgress?: (progress: FitProgress) => void,
+  run: Training, epochs: number, stop: () => void, onProgress?: (progress: FitProgress) => void,
 ): Promise<void> {
   let slice = 1;
   while (!run.finished) {
@@ -170,6 +200,6 @@ export async function runSliced(
     else if (elapsed > SLICE_MS * 2 && slice > 1) slice = Math.max(1, Math.floor(slice / 2));
     onProgress?.({ epoch: run.epochsDone, epochs, loss: run.lastLoss });
     await nextTask();
-    signal?.throwIfAborted();
+    stop();
   }
 }

@@ -38,31 +38,68 @@ async function startThread(): Promise<Thread> {
 }
 
 export interface ThreadHooks {
+  /** Asks the thread to stop after its current slice; it still reports its state. */
   signal?: AbortSignal;
+  /** Stops at once: terminates the thread and rejects with the abort's reason. */
+  cancel?: AbortSignal;
   log: (line: string) => void;
   onProgress?: (progress: FitProgress) => void;
 }
 
-export type ThreadOutcome = { ok: true; state: FinalState } | { ok: false; state: FinalState; name: string; message: string; epoch?: number };
+export interface ThreadOutcome {
+  ok: boolean;
+  state: FinalState;
+  /** How training ended when not ok: the error's name and message, and the epoch of a divergence. */
+  name?: string;
+  message?: string;
+  epoch?: number;
+  /** What the caller's log or onProgress threw: the thread was asked to stop when it did. */
+  callbackError?: unknown;
+}
 
-/** Trains in a thread of its own; resolves with the final state, whether it finished, diverged or was aborted. */
+/**
+ * Trains in a thread of its own; resolves with the final state, whether it finished, diverged, was
+ * aborted or stopped because a callback threw. Rejects only when cancelled or when the thread fails.
+ */
 export async function trainInThread(request: FitRequest, hooks: ThreadHooks): Promise<ThreadOutcome> {
+  hooks.cancel?.throwIfAborted();
   const thread = await startThread();
   return new Promise<ThreadOutcome>((resolve, reject) => {
     const abort = (): void => thread.post({ type: 'abort' });
+    const cancel = (): void => {
+      finish();
+      reject(hooks.cancel?.reason);
+    };
     const finish = (): void => {
       hooks.signal?.removeEventListener('abort', abort);
+      hooks.cancel?.removeEventListener('abort', cancel);
       thread.terminate();
+    };
+    let callbackError: { error: unknown } | undefined;
+    /** Runs a caller's callback; the first one to throw stops training, and later messages reach no callback. */
+    const call = (callback: () => void): void => {
+      if (callbackError) return;
+      try {
+        callback();
+      } catch (error) {
+        callbackError = { error };
+        abort();
+      }
+    };
+    const settle = (outcome: ThreadOutcome): void => {
+      finish();
+      resolve(callbackError ? { ...outcome, ok: false, callbackError: callbackError.error } : outcome);
     };
     thread.listen((message) => {
       switch (message.type) {
-        case 'log': hooks.log(message.line); break;
-        case 'progress': hooks.onProgress?.({ epoch: message.epoch, epochs: message.epochs, loss: message.loss }); break;
-        case 'done': finish(); resolve({ ok: true, state: message }); break;
-        case 'failed': finish(); resolve({ ok: false, state: message, name: message.name, message: message.message, epoch: message.epoch }); break;
+        case 'log': call(() => hooks.log(message.line)); break;
+        case 'progress': call(() => hooks.onProgress?.({ epoch: message.epoch, epochs: message.epochs, loss: message.loss })); break;
+        case 'done': settle({ ok: true, state: message }); break;
+        case 'failed': settle({ ok: false, state: message, name: message.name, message: message.message, epoch: message.epoch }); break;
       }
     }, (error) => { finish(); reject(error); });
     hooks.signal?.addEventListener('abort', abort, { once: true });
+    hooks.cancel?.addEventListener('abort', cancel, { once: true });
     thread.post(request, [request.x.data.buffer, request.t.data.buffer]);
   });
 }

@@ -50,7 +50,7 @@ void connect().then((port) => port.listen(async (message) => {
   const state = (): FinalState => ({ params: core.getParams(), rng: core.getRngState(), optimizer: core.getOptimizerState(), history: run.history() });
   let lastProgress = 0;
   try {
-    await runSliced(run, message.fit.epochs, controller.signal, (progress) => {
+    await runSliced(run, message.fit.epochs, () => controller.signal.throwIfAborted(), (progress) => {
       const now = performance.now();
       if (now - lastProgress < PROGRESS_MS && progress.epoch < progress.epochs) return;
       lastProgress = now;

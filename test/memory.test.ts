@@ -33,14 +33,29 @@ describe('wasm memory', () => {
 
   it('memory is created at its planned size and cannot grow, so no view can detach', async () => {
     const net = await NeuralNetwork.create(options);
-    net.fit(large.X, large.Y, { epochs: 1, batchSize: 64, displayUpdate: 0 });
+    net.fit(large.X, large.Y, { epochs: 1, batchSize: 64, displayUpdate: 0, keepData: true });
     const memory = engineOf(net).memory;
     const bytes = memory.buffer.byteLength;
     expect(() => memory.grow(1)).toThrow(RangeError);
-    net.fit(large.X, large.Y, { epochs: 1, batchSize: 64, displayUpdate: 0 });
+    net.fit(large.X, large.Y, { epochs: 1, batchSize: 64, displayUpdate: 0, keepData: true });
     net.predict(large.X);
     expect(engineOf(net).memory).toBe(memory);
     expect(memory.buffer.byteLength).toBe(bytes);
+  });
+
+  it('fit gives the training set\'s memory back when it returns, unless keepData asks to keep it', async () => {
+    const released = await NeuralNetwork.create(options), kept = await NeuralNetwork.create(options);
+    const empty = engineOf(released).memory.buffer.byteLength;
+    released.fit(large.X, large.Y, { epochs: 1, batchSize: 64, displayUpdate: 0 });
+    kept.fit(large.X, large.Y, { epochs: 1, batchSize: 64, displayUpdate: 0, keepData: true });
+    expect(engineOf(released).plan.dataRows).toBe(0);
+    expect(engineOf(released).memory.buffer.byteLength).toBe(empty);
+    expect(engineOf(kept).plan.dataRows).toBe(5000);
+    expect(engineOf(kept).memory.buffer.byteLength).toBeGreaterThan(empty + 5000 * 9 * 4);
+    // Releasing moved nothing that matters: both trained alike, and train on alike.
+    expect(weightsOf(released)).toEqual(weightsOf(kept));
+    for (const net of [released, kept]) net.fit(large.X, large.Y, { epochs: 1, batchSize: 64, shuffle: true, displayUpdate: 0 });
+    expect(weightsOf(released)).toEqual(weightsOf(kept));
   });
 
   it('a detached view reads undefined and drops writes: the hazard the fixed-size memory avoids', () => {

@@ -59,9 +59,11 @@ describe.each(ENGINES)('state (%s engine)', (engine) => {
     await expect(NeuralNetwork.fromJSON('{"format":"other"}')).rejects.toThrow(/not a serialised backprop-wasm network/);
     const json = (await trained(5, false)).toJSON();
     await expect(NeuralNetwork.fromJSON({ ...json, version: 99 as 1 })).rejects.toThrow(/unsupported version 99/);
-    await expect(NeuralNetwork.fromJSON({ ...json, weights: json.weights.slice(1) })).rejects.toThrow(/checksum mismatch/);
+    const edited = structuredClone(json);
+    edited.weights[1][0][2] += 1e-3;
+    await expect(NeuralNetwork.fromJSON(edited)).rejects.toThrow(/checksum mismatch/);
     const { checksum: _, ...content } = { ...json, weights: json.weights.slice(1) };
-    await expect(NeuralNetwork.fromJSON(withChecksum(content))).rejects.toThrow(/expected 3 weight matrices/);
+    await expect(NeuralNetwork.fromJSON(withChecksum(content))).rejects.toThrow(/json.weights must hold 3 entries for layers \[2, 5, 3, 1\]; got 2/);
     await expect(NeuralNetwork.fromJSON('{"format":')).rejects.toThrow(/not valid JSON/);
   });
 

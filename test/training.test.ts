@@ -110,14 +110,14 @@ describe.each(ENGINES)('training controls (%s engine)', (engine) => {
       return withChecksum(content);
     };
     const cases: [unknown, RegExp][] = [
-      [{ ...json, weights: [[[0]]] }, /checksum mismatch/],
+      [{ ...json, weights: [json.weights[0].map((row, o) => row.map((v, i) => (o === 1 && i === 2 ? v + 1e-3 : v))), json.weights[1]] }, /checksum mismatch/],
       [JSON.stringify(json).slice(0, -20), /not valid JSON/],
-      [{ ...json, version: 2 }, /unsupported version 2/],
+      [{ ...json, version: 3 }, /unsupported version 3/],
       [resign({ trainingState: { ...json.trainingState!, moments: json.trainingState!.moments.slice(1) } }),
         /json.trainingState.moments must hold \d+ finite numbers for layers \[4, 10, 3\]; got \d+/],
       [resign({ trainingState: { ...json.trainingState!, rng: [1, 2, 3] } }), /json.trainingState.rng must be four unsigned 32-bit integers/],
-      [resign({ layers: [4, 11, 3] }), /json.trainingState.moments must hold 182 finite numbers for layers \[4, 11, 3\]; got 166/],
-      [resign({ layers: [4, 11, 3], trainingState: undefined }), /weights\[0\] has 10 rows; layer 1 has 11 units/],
+      [resign({ layers: [4, 11, 3] }), /json.weights\[0\] must have 11 rows \(layers\[1\]\); got 10/],
+      [resign({ layers: [4, 11, 3], trainingState: undefined }), /json.weights\[0\] must have 11 rows \(layers\[1\]\); got 10/],
       [resign({ optimizer: { type: 'adam', beta1: 2 } }), /optimizer.beta1 must be a number in \[0, 1\)/],
     ];
     for (const [bad, message] of cases) await expect(NeuralNetwork.fromJSON(bad as NetworkJSON, { engine })).rejects.toThrow(message);

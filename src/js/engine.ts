@@ -4,7 +4,7 @@ import { ArenaEngine, type ArenaViews } from '../arena-engine.js';
 import type { NetworkShape } from '../engine.js';
 import type { ArenaPlan } from '../plan.js';
 import {
-  backward, batchCorrect, batchInput, batchLoss, batchTargets, forward, initParams, resetIndex, trainEpochs, trainStep,
+  backward, batchCorrect, batchInput, batchLoss, batchTargets, forward, initParams, resetIndex, stateFinite, trainEpochs, trainStep,
 } from './train.js';
 
 export class JsEngine extends ArenaEngine {
@@ -15,7 +15,9 @@ export class JsEngine extends ArenaEngine {
     this.start();
   }
 
-  protected allocate(plan: ArenaPlan): ArenaViews {
+  protected readonly allocationAdvice = 'free memory (dispose networks, drop large arrays) or use fewer rows per pass or training rows';
+
+  protected open(plan: ArenaPlan): ArenaViews {
     const buffer = new ArrayBuffer(plan.bytes);
     return { f: new Float32Array(buffer), u: new Uint32Array(buffer), base: 0 };
   }
@@ -54,6 +56,10 @@ export class JsEngine extends ArenaEngine {
 
   protected runResetIndex(rows: number): void {
     resetIndex(this.views.u, rows);
+  }
+
+  protected runStateFinite(): boolean {
+    return stateFinite(this.views.f, this.views.u);
   }
 
   dispose(): void {

@@ -13,7 +13,7 @@ import { activationBackward, activationForward } from './activation.js';
 import { countCorrect, crossEntropyBackward, lossForward, mseBackward } from './loss.js';
 import { matmulBackwardInput, matmulBackwardWeight, matmulForward } from './matmul.js';
 import { rngNormal, rngSeed, rngSigned, shuffleIndex } from './rng.js';
-import { adamUpdate, clipGradients, l2Gradient, momentumUpdate, sgdUpdate } from './update.js';
+import { adamUpdate, allFinite, clipGradients, l2Gradient, momentumUpdate, sgdUpdate } from './update.js';
 
 const layerWord = (l: number, field: number): number => H_LAYER_BASE + l * LAYER_WORDS + field;
 const at = (u: Uint32Array, word: number): number => u[word] >>> 2;
@@ -47,6 +47,12 @@ export function resetOptimizer(f: Float32Array, u: Uint32Array): void {
   const powers = headerF64(f);
   powers[H_BETA1_POWER >> 1] = 1;
   powers[H_BETA2_POWER >> 1] = 1;
+}
+
+/** Whether every parameter and every optimiser moment is finite: what a diverged step breaks first. */
+export function stateFinite(f: Float32Array, u: Uint32Array): boolean {
+  const N = u[H_PARAM_COUNT];
+  return allFinite(f, at(u, H_PARAMS), N) && allFinite(f, at(u, H_OPT_STATE), 2 * N);
 }
 
 /** The header's f64 words (Adam's βᵗ products) as a view, made once per arena. */

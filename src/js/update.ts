@@ -53,3 +53,9 @@ export function clipGradients(m: Float32Array, grads: number, N: number, maxNorm
   }
   return norm;
 }
+
+/** Whether m[x … x+N) are all finite. */
+export function allFinite(m: Float32Array, x: number, N: number): boolean {
+  for (let i = 0; i < N; i++) if (!Number.isFinite(m[x + i])) return false;
+  return true;
+}

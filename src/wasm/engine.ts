@@ -19,14 +19,21 @@ interface CoreExports {
   trainStep(input: number, targets: number, rows: number, learningRate: number): number;
   trainEpochs(epochs: number, rows: number, batchSize: number, shuffle: number, learningRate: number): number;
   resetIndex(rows: number): void;
+  stateFinite(): number;
+}
+
+/** An arena in a memory of its own, with the instance of the core that computes on it. */
+interface WasmArena extends ArenaViews {
+  memory: WebAssembly.Memory;
+  core: CoreExports;
+  /** The arena's f64 epoch losses, then its counts of right answers. */
+  losses: Float64Array;
 }
 
 const PAGE = 65536;
 
-export class WasmEngine extends ArenaEngine {
+export class WasmEngine extends ArenaEngine<WasmArena> {
   readonly name = 'wasm' as const;
-  private core!: CoreExports;
-  private losses!: Float64Array;
 
   constructor(shape: NetworkShape, private readonly compiled: Core) {
     super(shape);
@@ -34,23 +41,34 @@ export class WasmEngine extends ArenaEngine {
   }
 
   /** The linear memory of this engine's instance (for tests that check views never detach). */
-  memory!: WebAssembly.Memory;
+  get memory(): WebAssembly.Memory {
+    return this.views.memory;
+  }
 
-  protected allocate(plan: ArenaPlan): ArenaViews {
+  private get core(): CoreExports {
+    return this.views.core;
+  }
+
+  protected readonly allocationAdvice =
+    'each live wasm network reserves about 10 GiB of virtual address space, so dispose() networks you no longer need, ' +
+    "or use engine 'js' for many small networks";
+
+  protected open(plan: ArenaPlan): WasmArena {
     const base = this.compiled.arenaBase;
     const pages = Math.ceil((base + plan.bytes) / PAGE);
     // maximum = initial: a grow would fail loudly instead of detaching views.
     const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
     // The loader decodes abort() messages of the debug build; hot calls use the raw exports.
     const { instance } = instantiateSync(this.compiled.module, { env: { memory } });
-    this.memory = memory;
-    this.core = instance.exports as unknown as CoreExports;
-    this.losses = new Float64Array(memory.buffer, base + plan.losses, 2 * plan.lossSlots);
-    return { f: new Float32Array(memory.buffer), u: new Uint32Array(memory.buffer), base };
+    return {
+      memory, core: instance.exports as unknown as CoreExports, base,
+      f: new Float32Array(memory.buffer), u: new Uint32Array(memory.buffer),
+      losses: new Float64Array(memory.buffer, base + plan.losses, 2 * plan.lossSlots),
+    };
   }
 
-  protected override attach(): void {
-    this.core.useArena(this.views.base);
+  protected override prepare(arena: WasmArena): void {
+    arena.core.useArena(arena.base);
   }
 
   protected runInit(seed: number, init: number): void {
@@ -86,12 +104,12 @@ export class WasmEngine extends ArenaEngine {
     epochs: number, rows: number, batchSize: number, shuffle: boolean, learningRate: number,
     losses: Float64Array, correct: Float64Array, offset: number,
   ): number {
-    const slots = this.plan.lossSlots;
+    const slots = this.plan.lossSlots, arenaLosses = this.views.losses;
     for (let done = 0; done < epochs;) {
       const chunk = Math.min(epochs - done, slots);
       const ran = this.core.trainEpochs(chunk, rows, batchSize, shuffle ? 1 : 0, learningRate);
-      losses.set(this.losses.subarray(0, ran), offset + done);
-      correct.set(this.losses.subarray(slots, slots + ran), offset + done);
+      losses.set(arenaLosses.subarray(0, ran), offset + done);
+      correct.set(arenaLosses.subarray(slots, slots + ran), offset + done);
       done += ran;
       if (ran < chunk) return done;
     }
@@ -102,10 +120,16 @@ export class WasmEngine extends ArenaEngine {
     this.core.resetIndex(rows);
   }
 
+  protected runStateFinite(): boolean {
+    return this.core.stateFinite() !== 0;
+  }
+
   dispose(): void {
     // Dropping the instance and memory lets the garbage collector take them.
     const empty = new ArrayBuffer(0);
-    this.views = { f: new Float32Array(empty), u: new Uint32Array(empty), base: 0 };
-    this.core = undefined as unknown as CoreExports;
+    this.views = {
+      f: new Float32Array(empty), u: new Uint32Array(empty), base: 0, losses: new Float64Array(empty),
+      memory: undefined as unknown as WebAssembly.Memory, core: undefined as unknown as CoreExports,
+    };
   }
 }
