@@ -118,7 +118,8 @@ describe.each(ENGINES)('training controls (%s engine)', (engine) => {
       [resign({ trainingState: { ...json.trainingState!, rng: [1, 2, 3] } }), /json.trainingState.rng must be four unsigned 32-bit integers/],
       [resign({ layers: [4, 11, 3] }), /json.weights\[0\] must have 11 rows \(layers\[1\]\); got 10/],
       [resign({ layers: [4, 11, 3], trainingState: undefined }), /json.weights\[0\] must have 11 rows \(layers\[1\]\); got 10/],
-      [resign({ optimizer: { type: 'adam', beta1: 2 } }), /optimizer.beta1 must be a number in \[0, 1\)/],
+      [resign({ optimizer: { type: 'adam', beta1: 2, beta2: 0.999, epsilon: 1e-8 } }), /json.optimizer.beta1 must be a number in \[0, 1\)/],
+      [resign({ optimizer: { type: 'adam', beta1: 0.9 } }), /json.optimizer.beta2 is missing/],
     ];
     for (const [bad, message] of cases) await expect(NeuralNetwork.fromJSON(bad as NetworkJSON, { engine })).rejects.toThrow(message);
   });
