@@ -10,8 +10,11 @@ export interface TypedMatrix {
   cols: number;
 }
 
-/** What data arguments accept: rows of numbers, or a typed row-major matrix. */
-export type Matrix = number[][] | TypedMatrix;
+/** One sample: numbers, in an array or a typed array. */
+export type Row = ArrayLike<number>;
+
+/** What data arguments accept: rows (arrays or typed arrays of numbers), or a typed row-major matrix. */
+export type Matrix = Row[] | TypedMatrix;
 
 /** The form the caller used, so results can mirror it. */
 export type Form = 'rows' | 'typed' | 'vector';

@@ -2,7 +2,7 @@
 export { NeuralNetwork } from './network.js';
 export type { NetworkJSON, Weights } from './network.js';
 export type { FitHistory, FitProgress } from './training.js';
-export type { Matrix, TypedMatrix } from './data.js';
+export type { Matrix, Row, TypedMatrix } from './data.js';
 export type { Activation, EngineChoice, FitAsyncOptions, FitOptions, Loss, NetworkOptions, OutputActivation } from './options.js';
 export type { EngineName } from './engine.js';
 export { BackpropError, DivergenceError, MemoryError, ShapeError, StateError, ValueError } from './errors.js';

@@ -3,7 +3,7 @@
 import { FORMAT, readNetworkJSON, VERSION, withChecksum, type NetworkJSON } from './checkpoint.js';
 import {
   checkProbabilities, checkSameRows, classesOf, floats, isClassList, pack, packClasses, rowCount, takeRows, unpack,
-  type Matrix, type Packed, type TypedMatrix,
+  type Matrix, type Packed, type Row, type TypedMatrix,
 } from './data.js';
 import type { Engine, EngineName } from './engine.js';
 import { createEngine } from './engines.js';
@@ -31,7 +31,7 @@ export interface Weights {
 export type { NetworkJSON } from './checkpoint.js';
 
 /** Targets: rows like X's, a flat number[] for a one-output network, or class indices for softmax outputs. */
-export type Targets = Matrix | number[] | Int32Array;
+export type Targets = Matrix | Row | Int32Array;
 
 /** The fit in flight on a network: which call, its run (none in worker mode), and how dispose() stops it. */
 interface Running {
@@ -258,7 +258,7 @@ export class NeuralNetwork {
    * mean loss before the step. A step that would leave the loss, weights or optimiser state non-finite
    * is undone and throws DivergenceError (epoch 0).
    */
-  fitPartial(X: Matrix | number[], y: Targets): number {
+  fitPartial(X: Matrix | Row, y: Targets): number {
     this.assertIdle('fitPartial');
     const { x, t } = this.packPair(X, y, 'row', '', true);
     const before = this.core.saveState();
@@ -273,11 +273,11 @@ export class NeuralNetwork {
   }
 
   /** Outputs for each row, in the form of the input: rows, a typed matrix, or one row for one sample. */
-  predict(X: number[][]): number[][];
-  predict(X: number[]): number[];
+  predict(X: Row[]): number[][];
+  predict(X: Row): number[];
   predict(X: TypedMatrix): TypedMatrix;
-  predict(X: Matrix | number[]): number[][] | number[] | TypedMatrix;
-  predict(X: Matrix | number[]): number[][] | number[] | TypedMatrix {
+  predict(X: Matrix | Row): number[][] | number[] | TypedMatrix;
+  predict(X: Matrix | Row): number[][] | number[] | TypedMatrix {
     this.assertAlive();
     const { out, x } = this.forwardRows(X);
     return unpack(out, x.rows, this.outputs, x.form);
@@ -292,14 +292,14 @@ export class NeuralNetwork {
   }
 
   /** The seed's loss: the sum over all samples of the per-sample loss (for 'mse', ½·Σ(prediction − target)²). */
-  calculateLoss(X: Matrix | number[], y: Targets): number {
+  calculateLoss(X: Matrix | Row, y: Targets): number {
     this.assertAlive();
     const { x, t } = this.packPair(X, y, 'row');
     return this.core.evaluate(x.data, t.data, x.rows).loss;
   }
 
   /** The mean per-sample loss over these rows, and, for softmax or sigmoid outputs, the share classified right. */
-  evaluate(X: Matrix | number[], y: Targets): { loss: number; accuracy?: number } {
+  evaluate(X: Matrix | Row, y: Targets): { loss: number; accuracy?: number } {
     this.assertAlive();
     const { x, t } = this.packPair(X, y, 'row');
     const { loss, correct } = this.core.evaluate(x.data, t.data, x.rows);
@@ -307,7 +307,7 @@ export class NeuralNetwork {
   }
 
   /** The class of each row: the largest output for softmax (or several sigmoid) outputs, output ≥ ½ for one. */
-  predictClass(X: Matrix | number[]): number[] {
+  predictClass(X: Matrix | Row): number[] {
     this.assertAlive();
     if (!this.classifies) {
       throw new ValueError('outputActivation', `predictClass needs softmax or sigmoid outputs; this network's are '${this.options.outputActivation}'`);
@@ -317,7 +317,7 @@ export class NeuralNetwork {
   }
 
   /** Gradients of the mean per-sample loss over these rows, by backpropagation, without a step. */
-  computeGradients(X: Matrix | number[], y: Targets): Weights & { loss: number } {
+  computeGradients(X: Matrix | Row, y: Targets): Weights & { loss: number } {
     this.assertAlive();
     const { x, t } = this.packPair(X, y, 'row', '', true);
     const loss = this.core.computeGradients(x.data, t.data, x.rows) / x.rows;
@@ -400,12 +400,12 @@ export class NeuralNetwork {
   }
 
   /** The seed's name for fitPartial. */
-  fit_partial(X: Matrix | number[], y: Targets): number {
+  fit_partial(X: Matrix | Row, y: Targets): number {
     return this.fitPartial(X, y);
   }
 
   /** The seed's name for calculateLoss. */
-  calculate_loss(X: Matrix | number[], y: Targets): number {
+  calculate_loss(X: Matrix | Row, y: Targets): number {
     return this.calculateLoss(X, y);
   }
 
