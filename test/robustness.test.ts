@@ -2,6 +2,8 @@
 // memory limits, failed allocations, concurrent calls, divergence, dispose mid-fit, throwing
 // callbacks, holes and Proxies. Each asserts a typed error or a correct result, and that a refused
 // call changed nothing.
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   BackpropError, DivergenceError, MemoryError, NeuralNetwork, ShapeError, StateError, ValueError, type NetworkOptions,
@@ -285,6 +287,27 @@ describe.each(ENGINES)('reliability (%s engine)', (engine) => {
       expect(net.predict(typedX)).toEqual(twin.predict(XOR_X));
       expect(() => net.predict([BigInt64Array.of(1n, 2n)] as never)).toThrow(/X row 0, column 0 is not a number \(got bigint 1\)/);
     });
+  });
+});
+
+describe('2. (continued) an allocation refused by the host for real', () => {
+  it('a wasm network that cannot get a second memory keeps working, bit for bit like an untouched twin', async () => {
+    // Under `ulimit -v` a process has room for one wasm memory (about 10 GiB of address space each) but not two.
+    const script = fileURLToPath(new URL('./processes/refused-allocation.mjs', import.meta.url));
+    const output = execFileSync('bash', ['-c', `ulimit -v 27000000 && exec node ${JSON.stringify(script)}`], { encoding: 'utf8' });
+    const child = JSON.parse(output) as {
+      error?: { name: string; resource: string; message: string }; unchanged: boolean; second: string; weights: unknown; predictions: unknown;
+    };
+    expect(child.error?.name).toBe('MemoryError');
+    expect(child.error?.resource).toBe('memory');
+    expect(child.error?.message).toMatch(/could not allocate memory\); each live wasm network reserves about 10 GiB of virtual address space/);
+    expect(child.unchanged).toBe(true);
+    expect(child.second).toBe('MemoryError');
+    const twin = await NeuralNetwork.create({ layers: [1, 1000, 1], engine: 'wasm', seed: 8, activation: 'tanh', outputActivation: 'identity', learningRate: 0.001 });
+    const X = Array.from({ length: 600 }, (_, i) => [i / 600 - 0.5]), Y = X.map(([v]) => [v * v]);
+    for (let i = 0; i < 20; i++) twin.fitPartial(X[i], Y[i]);
+    expect(child.weights).toEqual(twin.getWeights());
+    expect(child.predictions).toEqual(twin.predict(X.slice(0, 10)));
   });
 });
 
