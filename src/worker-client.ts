@@ -101,5 +101,8 @@ export async function trainInThread(request: FitRequest, hooks: ThreadHooks): Pr
     hooks.signal?.addEventListener('abort', abort, { once: true });
     hooks.cancel?.addEventListener('abort', cancel, { once: true });
     thread.post(request, [request.x.data.buffer, request.t.data.buffer]);
+    // Either may have fired while the thread was starting, before anyone listened.
+    if (hooks.cancel?.aborted) cancel();
+    else if (hooks.signal?.aborted) abort();
   });
 }

@@ -207,10 +207,11 @@ describe.each(ENGINES)('reliability (%s engine)', (engine) => {
 
   describe('5. dispose during fitAsync', () => {
     it('slice mode and worker mode reject promptly with StateError; members throw afterwards', async () => {
-      for (const worker of [false, true]) {
+      // At once (a worker still starting) and mid-training.
+      for (const [worker, delay] of [[false, 0], [false, 100], [true, 0], [true, 100]] as const) {
         const net = await Built.create({ engine, layers: [2, 4, 1], seed: 1 });
         const pending = net.fitAsync(XOR_X, XOR_Y, { epochs: 10_000_000, displayUpdate: 0, worker });
-        await new Promise((resolve) => setTimeout(resolve, 100));
+        await new Promise((resolve) => setTimeout(resolve, delay));
         const started = performance.now();
         net.dispose();
         await expect(pending).rejects.toThrow(BuiltStateError);
