@@ -7,7 +7,8 @@ import {
 } from './data.js';
 import type { Engine, EngineName } from './engine.js';
 import { createEngine } from './engines.js';
-import { DivergenceError, ShapeError, StateError, ValueError } from './errors.js';
+import { DivergenceError, MemoryError, ShapeError, StateError, ValueError } from './errors.js';
+import { ARENA_LIMIT } from './plan.js';
 import { runSliced, Training, type FitHistory, type FitProgress } from './training.js';
 import { trainInThread } from './worker-client.js';
 import {
@@ -147,12 +148,6 @@ export class NeuralNetwork {
 
   /** Validates the data and sets up a run. */
   private training(X: unknown, y: unknown, fit: ResolvedFitOptions): Training {
-    const rows = rowCount(X);
-    if (rows !== undefined) {
-      // Before any row is read: a training set too big for the arena is refused at once.
-      const trainRows = fit.validationData ? rows : rows - Math.round(rows * fit.validationSplit);
-      if (trainRows > 0) this.core.checkRoom(Math.min(fit.batchSize, trainRows), trainRows);
-    }
     const { x, t, validation } = this.split(X, y, fit);
     return new Training(this.core, x, t, fit, this.rate, validation, this.classifies);
   }
@@ -165,8 +160,16 @@ export class NeuralNetwork {
     else if (!fit.keepData) this.core.releaseData();
   }
 
-  /** The training rows, and the validation rows: validationData, or a seeded random share (not the tail). */
+  /**
+   * The training rows, and the validation rows: validationData, or a seeded random share (not the
+   * tail). A training set too big for the arena is refused first, before any row is read.
+   */
   private split(X: unknown, y: unknown, fit: ResolvedFitOptions): { x: Packed; t: Packed; validation?: { x: Packed; t: Packed } } {
+    const rows = rowCount(X);
+    if (rows !== undefined) {
+      const trainRows = fit.validationData ? rows : rows - Math.round(rows * fit.validationSplit);
+      if (trainRows > 0) this.core.checkRoom(Math.min(fit.batchSize, trainRows), trainRows);
+    }
     const { x, t } = this.packPair(X, y);
     if (fit.validationData) return { x, t, validation: this.packPair(fit.validationData[0], fit.validationData[1], 'none', 'validationData') };
     if (fit.validationSplit === 0) return { x, t };
@@ -250,6 +253,8 @@ export class NeuralNetwork {
     if ('callbackError' in outcome) throw outcome.callbackError;
     if (outcome.name === 'AbortError' && signal?.aborted) throw signal.reason;
     if (outcome.name === 'DivergenceError') throw new DivergenceError(outcome.epoch ?? 0, outcome.message ?? 'training diverged');
+    // The sizes were checked here before the thread started: what is left is the thread's host refusing memory.
+    if (outcome.name === 'MemoryError') throw new MemoryError('memory', 0, ARENA_LIMIT, `in the training worker: ${outcome.message}`);
     throw new Error(`training in the worker failed: ${outcome.name}: ${outcome.message}`);
   }
 
