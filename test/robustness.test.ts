@@ -72,6 +72,9 @@ describe.each(ENGINES)('reliability (%s engine)', (engine) => {
       expect(error).toBeInstanceOf(MemoryError);
       expect((error as MemoryError).resource).toBe('dataRows');
       expect((error as Error).message).toMatch(/a training set of 1400000 rows needs 4\.\d\d GiB .* at most about \d+ training rows fit/);
+      for (const worker of [false, true]) {
+        await expect(net.fitAsync(X, Y, { epochs: 1, batchSize: 64, displayUpdate: 0, worker })).rejects.toThrow(MemoryError);
+      }
       expect(stateOf(net)).toBe(before);
     });
   });
