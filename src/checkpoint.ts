@@ -46,17 +46,46 @@ const OPTIMIZER_FIELDS: Record<string, readonly string[]> = {
 };
 const STATE_FIELDS = ['epoch', 'rng', 'step', 'beta1Power', 'beta2Power', 'moments'] as const;
 
-/** FNV-1a (32-bit) of a string's UTF-16 code units, as 8 hex digits. */
-function fnv1a(text: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  return (h >>> 0).toString(16).padStart(8, '0');
+/** FNV-1a (32-bit) over UTF-16 code units, fed piece by piece: the hash of the pieces' concatenation. */
+class Fnv1a {
+  private h = 0x811c9dc5;
+
+  add(text: string): void {
+    let h = this.h;
+    for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+    this.h = h;
+  }
+
+  get hex(): string {
+    return (this.h >>> 0).toString(16).padStart(8, '0');
+  }
 }
 
-/** JSON text with every object's keys in `order(keys)`; only called on validated (shallow) content. */
-function serialise(content: object, order: (object: object) => string[]): string {
-  return JSON.stringify(content, (_key, value: unknown) =>
-    isOptionsObject(value) ? Object.fromEntries(order(value).filter((k) => value[k] !== undefined).map((k) => [k, value[k]])) : value);
+/**
+ * Feeds `value`'s JSON text (JSON.stringify's, with every object's keys in `order`) to `hash`, a
+ * row at a time: a network of any size is hashed without its whole text ever being one string.
+ * Only called on content whose nesting is known (ours, or a file already checked field by field).
+ */
+function hashJSON(hash: Fnv1a, value: unknown, order: (object: object) => string[]): void {
+  if (Array.isArray(value) && !value.some((v) => typeof v === 'object' && v !== null)) {
+    hash.add(JSON.stringify(value)); // a row of numbers: one native call
+  } else if (Array.isArray(value)) {
+    hash.add('[');
+    value.forEach((v, i) => {
+      if (i > 0) hash.add(',');
+      hashJSON(hash, v, order);
+    });
+    hash.add(']');
+  } else if (isOptionsObject(value)) {
+    hash.add('{');
+    order(value).filter((k) => value[k] !== undefined).forEach((k, i) => {
+      hash.add(`${i > 0 ? ',' : ''}${JSON.stringify(k)}:`);
+      hashJSON(hash, value[k], order);
+    });
+    hash.add('}');
+  } else {
+    hash.add(JSON.stringify(value));
+  }
 }
 
 const sortedKeys = (object: object): string[] => Object.keys(object).sort();
@@ -69,11 +98,19 @@ function writerOrder(object: object): string[] {
 }
 
 function checksumOf(content: object, version: number): string {
-  return fnv1a(serialise(content, version === 1 ? writerOrder : sortedKeys));
+  const hash = new Fnv1a();
+  hashJSON(hash, content, version === 1 ? writerOrder : sortedKeys);
+  return hash.hex;
 }
 
 export function withChecksum(content: Omit<NetworkJSON, 'checksum'>): NetworkJSON {
   return { ...content, checksum: checksumOf(content, content.version) };
+}
+
+/** Whether every index of `list` holds a value passing `test`: unlike Array.every, a hole fails. */
+function allOf(list: unknown[], test: (value: unknown) => boolean): boolean {
+  for (let i = 0; i < list.length; i++) if (!test(list[i])) return false;
+  return true;
 }
 
 /** Refuses a missing field and a field the format does not have. */
@@ -124,7 +161,7 @@ function checkTrainingState(value: unknown, layers: number[], paramCount: number
   if (!isOptionsObject(value)) throw new ValueError(name, `${name} must be an object; got ${show(value)}`);
   checkFields(name, value, STATE_FIELDS);
   const { rng, epoch, step, moments } = value;
-  if (!Array.isArray(rng) || rng.length !== 4 || !rng.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff)) {
+  if (!Array.isArray(rng) || rng.length !== 4 || !allOf(rng, (w) => Number.isInteger(w) && (w as number) >= 0 && (w as number) <= 0xffffffff)) {
     throw new ValueError(`${name}.rng`, `${name}.rng must be four unsigned 32-bit integers`);
   }
   if (rng.every((w) => w === 0)) throw new ValueError(`${name}.rng`, `${name}.rng is all zeros, a state the generator never leaves`);
@@ -166,7 +203,7 @@ export function readNetworkJSON(json: unknown): NetworkJSON {
   }
   checkFields('json', j, [...FIELDS, 'checksum'], OPTIONAL_FIELDS);
   const layers = j.layers;
-  if (!Array.isArray(layers) || layers.length < 2 || layers.length > MAX_LAYERS || !layers.every((w) => Number.isSafeInteger(w) && w > 0)) {
+  if (!Array.isArray(layers) || layers.length < 2 || layers.length > MAX_LAYERS || !allOf(layers, (w) => Number.isSafeInteger(w) && (w as number) > 0)) {
     throw new ValueError('json.layers', `json.layers must be a list of 2 to ${MAX_LAYERS} positive integers; got ${show(layers)}`);
   }
   const optimizer = j.optimizer;

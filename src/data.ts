@@ -144,13 +144,17 @@ export function pack(argument: string, value: unknown, cols: number, vector: 'ro
     checkFinite(argument, data, 1);
     return { data, rows, cols: 1, form: 'vector' };
   }
-  const data = floats(argument, rows * cols);
+  // Every row is there and as wide as it must be before memory is taken for them: an array that
+  // claims more rows than it has costs a walk to its first missing row, not an allocation.
+  const rowList: ArrayLike<unknown>[] = [];
   for (let r = 0; r < rows; r++) {
     const row = rowAt(argument, value, r);
     const width = lengthOf(`${argument} row ${r}`, row);
     if (width !== cols) throw new ShapeError(argument, `${argument} row ${r} has ${width} columns; the network expects ${cols}`, r);
-    copyRow(argument, data, r * cols, row, r, cols);
+    rowList.push(row);
   }
+  const data = floats(argument, rows * cols);
+  for (let r = 0; r < rows; r++) copyRow(argument, data, r * cols, rowList[r], r, cols);
   checkFinite(argument, data, cols);
   return { data, rows, cols, form: 'rows' };
 }

@@ -293,14 +293,29 @@ export class NeuralNetwork {
     const x = pack('X', X, this.inputs, 'row');
     const out = floats('predictions', x.rows * this.outputs);
     this.core.predict(x.data, x.rows, out);
+    for (let i = 0; i < out.length; i++) {
+      if (Number.isFinite(out[i])) continue;
+      const row = Math.floor(i / this.outputs);
+      throw new ShapeError('X', `X row ${row} gives a non-finite output (${out[i]}): its values, or the weights, overflow float32 arithmetic`, row);
+    }
     return { out, x };
+  }
+
+  /**
+   * A loss (or gradient) that float32 arithmetic overflowed: names the first row whose outputs are not
+   * finite, or else says the targets are too far from the outputs to measure.
+   */
+  private overflow(X: unknown, what: string, value: number): never {
+    this.forwardRows(X); // throws, naming the row, when an output overflowed
+    throw new ShapeError('y', `the ${what} is ${value}: the targets are too far from the outputs for float32 arithmetic`);
   }
 
   /** The seed's loss: the sum over all samples of the per-sample loss (for 'mse', ½·Σ(prediction − target)²). */
   calculateLoss(X: Matrix | Row, y: Targets): number {
     this.assertAlive();
     const { x, t } = this.packPair(X, y, 'row');
-    return this.core.evaluate(x.data, t.data, x.rows).loss;
+    const { loss } = this.core.evaluate(x.data, t.data, x.rows);
+    return Number.isFinite(loss) ? loss : this.overflow(X, 'loss', loss);
   }
 
   /** The mean per-sample loss over these rows, and, for softmax or sigmoid outputs, the share classified right. */
@@ -308,6 +323,7 @@ export class NeuralNetwork {
     this.assertAlive();
     const { x, t } = this.packPair(X, y, 'row');
     const { loss, correct } = this.core.evaluate(x.data, t.data, x.rows);
+    if (!Number.isFinite(loss)) this.overflow(X, 'loss', loss);
     return this.classifies ? { loss: loss / x.rows, accuracy: correct / x.rows } : { loss: loss / x.rows };
   }
 
@@ -326,7 +342,10 @@ export class NeuralNetwork {
     this.assertAlive();
     const { x, t } = this.packPair(X, y, 'row', '', true);
     const loss = this.core.computeGradients(x.data, t.data, x.rows) / x.rows;
-    return { loss, ...this.nest(this.core.getGrads()) };
+    const grads = this.core.getGrads();
+    if (!Number.isFinite(loss)) this.overflow(X, 'loss', loss);
+    if (!grads.every(Number.isFinite)) this.overflow(X, 'gradient', grads.find((g) => !Number.isFinite(g))!);
+    return { loss, ...this.nest(grads) };
   }
 
   /** A copy of the weights and biases. */
