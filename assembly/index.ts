@@ -2,7 +2,7 @@
 // call, and the codes the host mirrors in src/abi.ts. Only numbers and pointers cross.
 export {
   useArena, initParams, resetOptimizer, optimizerStep, batchInput, batchTargets, forward, batchLoss, batchCorrect, backward, trainStep, gatherBatch, resetIndex, trainEpoch,
-  trainEpochs, stateFinite,
+  trainEpochs, stateFinite, momentsInUse,
 } from './train';
 export {
   matmulForward, matmulForwardNaive, matmulBackwardInput, matmulBackwardInputNaive, matmulBackwardWeight,

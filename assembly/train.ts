@@ -73,10 +73,15 @@ export function resetOptimizer(): void {
   store<f64>(arena + (<usize>H_BETA2_POWER << 2), 1);
 }
 
-/** Whether every parameter and every optimiser moment is finite: what a diverged step breaks first. */
+/** How many optimiser-state values the update rule uses: none for SGD, a velocity, or Adam's two moments. */
+export function momentsInUse(): i32 {
+  const optimizer = header(H_OPTIMIZER), N = <i32>header(H_PARAM_COUNT);
+  return optimizer == OPT_ADAM ? 2 * N : optimizer == OPT_MOMENTUM || optimizer == OPT_NESTEROV ? N : 0;
+}
+
+/** Whether every parameter and every optimiser moment in use is finite: what a diverged step breaks first. */
 export function stateFinite(): bool {
-  const N = <i32>header(H_PARAM_COUNT);
-  return allFinite(<usize>header(H_PARAMS), N) && allFinite(<usize>header(H_OPT_STATE), 2 * N);
+  return allFinite(<usize>header(H_PARAMS), <i32>header(H_PARAM_COUNT)) && allFinite(<usize>header(H_OPT_STATE), momentsInUse());
 }
 
 /** Where a batch gathered by gatherBatch (or put there by the host) starts: inputs and targets. */

@@ -101,18 +101,20 @@ export function clipGradients(grads: usize, N: i32, maxNorm: f32): f64 {
 }
 
 /**
- * Whether x[0 … N) are all finite. v − v is 0 for a finite v and NaN for ±∞ or NaN, and a NaN
- * survives every later sum: one subtraction and one addition per element, no branch in the loop.
+ * Whether x[0 … N) are all finite. v · 0 is ±0 for a finite v and NaN for ±∞ or NaN; its lanes
+ * that are not equal to themselves are or-ed together, so the only chain from one iteration to the
+ * next is one bitwise or (a sum would wait on the adder's latency), and no branch in the loop.
  */
 export function allFinite(x: usize, N: i32): bool {
   let i = 0;
   if (ASC_FEATURE_SIMD) {
-    let lanes = f32x4.splat(0);
+    const zero = f32x4.splat(0);
+    let bad = i32x4.splat(0);
     for (; i + 4 <= N; i += 4) {
-      const v = v128.load(x + (<usize>i << 2));
-      lanes = f32x4.add(lanes, f32x4.sub(v, v));
+      const z = f32x4.mul(v128.load(x + (<usize>i << 2)), zero);
+      bad = v128.or(bad, f32x4.ne(z, z));
     }
-    if (!i32x4.all_true(f32x4.eq(lanes, lanes))) return false;
+    if (v128.any_true(bad)) return false;
   }
   let sum: f32 = 0;
   for (; i < N; i++) {

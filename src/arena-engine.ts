@@ -26,6 +26,8 @@ export abstract class ArenaEngine<A extends ArenaViews = ArenaViews> implements 
   plan!: ArenaPlan;
   protected views!: A;
   private loadedRows = 0;
+  /** What trainBatchOrUndo saves before its step, kept between calls so that a step allocates nothing. */
+  private undo = new Float32Array(0);
 
   protected constructor(readonly shape: NetworkShape) {}
 
@@ -60,6 +62,7 @@ export abstract class ArenaEngine<A extends ArenaViews = ArenaViews> implements 
   ): number;
   protected abstract runResetIndex(rows: number): void;
   protected abstract runStateFinite(): boolean;
+  protected abstract runMomentsInUse(): number;
   abstract dispose(): void;
 
   private allocate(plan: ArenaPlan): A {
@@ -78,6 +81,7 @@ export abstract class ArenaEngine<A extends ArenaViews = ArenaViews> implements 
   }
 
   checkRoom(passRows: number, dataRows: number): void {
+    if (passRows <= this.plan.passRows && dataRows <= this.plan.dataRows) return; // the arena in use holds them
     checkedPlan({ ...this.shape, passRows: Math.max(passRows, this.plan.passRows), dataRows: Math.max(dataRows, this.plan.dataRows) });
   }
 
@@ -216,6 +220,26 @@ export abstract class ArenaEngine<A extends ArenaViews = ArenaViews> implements 
   trainBatch(x: Float32Array, y: Float32Array, rows: number, learningRate: number): number {
     this.putBatch(x, y, 0, rows);
     return this.runStep(rows, learningRate);
+  }
+
+  trainBatchOrUndo(x: Float32Array, y: Float32Array, rows: number, learningRate: number): number {
+    this.putBatch(x, y, 0, rows); // first: it may re-plan the arena
+    const { f, u } = this.views, h = this.views.base >>> 2;
+    const N = this.plan.paramCount, moments = this.runMomentsInUse();
+    const params = this.word(this.plan.params), state = this.word(this.plan.optState);
+    if (this.undo.length < N + moments) this.undo = new Float32Array(N + moments);
+    const undo = this.undo, powers = this.headerF64();
+    undo.set(f.subarray(params, params + N));
+    undo.set(f.subarray(state, state + moments), N);
+    const step = u[h + H_STEP], beta1Power = powers[H_BETA1_POWER >> 1], beta2Power = powers[H_BETA2_POWER >> 1];
+    const loss = this.runStep(rows, learningRate);
+    if (Number.isFinite(loss) && this.runStateFinite()) return loss;
+    f.set(undo.subarray(0, N), params);
+    f.set(undo.subarray(N, N + moments), state);
+    u[h + H_STEP] = step;
+    powers[H_BETA1_POWER >> 1] = beta1Power;
+    powers[H_BETA2_POWER >> 1] = beta2Power;
+    return NaN;
   }
 
   computeGradients(x: Float32Array, y: Float32Array, rows: number): number {

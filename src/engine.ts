@@ -88,6 +88,11 @@ export interface Engine {
   ): number;
   /** One gradient step on these rows as one batch; returns their summed loss before the step. */
   trainBatch(x: Float32Array, y: Float32Array, rows: number, learningRate: number): number;
+  /**
+   * trainBatch, undone when it leaves the loss, a parameter or a moment in use non-finite: then it
+   * returns NaN and the network is as before. Saves only what a step changes, into a reused buffer.
+   */
+  trainBatchOrUndo(x: Float32Array, y: Float32Array, rows: number, learningRate: number): number;
   /** Forward and backward without a step (gradients then readable by getGrads); returns the summed loss. */
   computeGradients(x: Float32Array, y: Float32Array, rows: number): number;
   /** The summed loss over these rows, and how many of them the network gets right. */

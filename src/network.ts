@@ -266,13 +266,11 @@ export class NeuralNetwork {
   fitPartial(X: Matrix | Row, y: Targets): number {
     this.assertIdle('fitPartial');
     const { x, t } = this.packPair(X, y, 'row', '', true);
-    const before = this.core.saveState();
-    const loss = this.core.trainBatch(x.data, t.data, x.rows, this.rate) / x.rows;
-    if (!Number.isFinite(loss) || !this.core.stateFinite()) {
-      this.core.restoreState(before);
+    const loss = this.core.trainBatchOrUndo(x.data, t.data, x.rows, this.rate) / x.rows;
+    if (Number.isNaN(loss)) {
       throw new DivergenceError(0,
-        `this step would make ${Number.isFinite(loss) ? 'the weights or optimiser state' : `the loss ${loss} and the weights`} non-finite; ` +
-        `it was undone. Use a smaller learningRate (now ${this.rate}), clipNorm, or scaled inputs.`);
+        'this step would make the loss, the weights or the optimiser state non-finite; it was undone. ' +
+        `Use a smaller learningRate (now ${this.rate}), clipNorm, or scaled inputs.`);
     }
     return loss;
   }

@@ -53,6 +53,21 @@ describe.each(BUILDS)('wasm kernels (%s build)', (build) => {
     }
   });
 
+  it('allFinite finds one ±∞ or NaN at any position, in the SIMD lanes and the tail, and passes the largest finite values', () => {
+    for (const N of [1, 3, 4, 7, 9, 33]) {
+      for (let i = 0; i < N; i++) f32[(heap >> 2) + i] = (i % 2 ? -1 : 1) * 3.4028234e38;
+      expect(k.allFinite(heap, N), `N=${N}, all finite`).toBe(1);
+      for (let bad = 0; bad < N; bad++) {
+        for (const value of [Infinity, -Infinity, NaN]) {
+          const keep = f32[(heap >> 2) + bad];
+          f32[(heap >> 2) + bad] = value;
+          expect(k.allFinite(heap, N), `N=${N}, ${value} at ${bad}`).toBe(0);
+          f32[(heap >> 2) + bad] = keep;
+        }
+      }
+    }
+  });
+
   it('exp is accurate across its range, saturates at the clamp and passes NaN through', () => {
     for (let v = -87; v <= 88; v += 0.37) {
       const want = Math.exp(Math.fround(v));

@@ -46,3 +46,22 @@ describe('pure-TS matmul kernels against their naive twins', () => {
     });
   }
 });
+
+describe('pure-TS allFinite', () => {
+  it('finds one ±∞ or NaN at any position, past the four sums and in the tail, and passes the largest finite values', async () => {
+    const { allFinite } = await import('../src/js/update.js');
+    for (const N of [1, 3, 4, 7, 9, 33]) {
+      const m = Float32Array.from({ length: N + 2 }, (_, i) => (i % 2 ? -1 : 1) * 3.4028234e38);
+      expect(allFinite(m, 1, N)).toBe(true);
+      for (let bad = 0; bad < N; bad++) {
+        for (const value of [Infinity, -Infinity, NaN]) {
+          const copy = m.slice();
+          copy[1 + bad] = value;
+          expect(allFinite(copy, 1, N), `N=${N}, ${value} at ${bad}`).toBe(false);
+        }
+      }
+      m[0] = NaN; // outside the range checked
+      expect(allFinite(m, 1, N)).toBe(true);
+    }
+  });
+});

@@ -183,6 +183,25 @@ describe.each(ENGINES)('reliability (%s engine)', (engine) => {
       expect(stateOf(net)).toBe(before);
     });
 
+    it('fitPartial undoes a diverging step whatever the optimiser: weights, moments, step count and βᵗ as before', async () => {
+      for (const optimizer of ['sgd', 'momentum', 'adam'] as const) {
+        const net = await create({ layers: [1, 1], activation: 'identity', learningRate: 1e30, seed: 5, optimizer });
+        let refused = 0;
+        for (let call = 0; call < 3; call++) {
+          const before = stateOf(net);
+          try {
+            net.fitPartial([1e5], [0]);
+          } catch (error) {
+            expect(error).toBeInstanceOf(DivergenceError);
+            expect(stateOf(net)).toBe(before);
+            refused++;
+          }
+          expect(net.getWeights().weights.flat(2).every(Number.isFinite)).toBe(true);
+        }
+        expect(refused, optimizer).toBeGreaterThan(0);
+      }
+    });
+
     it('fit, fitAsync and worker mode stop after the same last finite epoch, bit for bit, and a twin agrees', async () => {
       // A linear network just past its stable step size: it blows up over some 40 epochs, across several slices.
       const options = { layers: [2, 4, 1], activation: 'identity' as const, learningRate: 0.0078, seed: 1 };

@@ -4,7 +4,8 @@ import { ArenaEngine, type ArenaViews } from '../arena-engine.js';
 import type { NetworkShape } from '../engine.js';
 import type { ArenaPlan } from '../plan.js';
 import {
-  backward, batchCorrect, batchInput, batchLoss, batchTargets, forward, initParams, resetIndex, stateFinite, trainEpochs, trainStep,
+  backward, batchCorrect, batchInput, batchLoss, batchTargets, forward, initParams, momentsInUse, resetIndex, stateFinite, trainEpochs,
+  trainStep,
 } from './train.js';
 
 export class JsEngine extends ArenaEngine {
@@ -60,6 +61,10 @@ export class JsEngine extends ArenaEngine {
 
   protected runStateFinite(): boolean {
     return stateFinite(this.views.f, this.views.u);
+  }
+
+  protected runMomentsInUse(): number {
+    return momentsInUse(this.views.u);
   }
 
   dispose(): void {

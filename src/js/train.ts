@@ -49,10 +49,15 @@ export function resetOptimizer(f: Float32Array, u: Uint32Array): void {
   powers[H_BETA2_POWER >> 1] = 1;
 }
 
-/** Whether every parameter and every optimiser moment is finite: what a diverged step breaks first. */
+/** How many optimiser-state values the update rule uses: none for SGD, a velocity, or Adam's two moments. */
+export function momentsInUse(u: Uint32Array): number {
+  const optimizer = u[H_OPTIMIZER], N = u[H_PARAM_COUNT];
+  return optimizer === OPT_ADAM ? 2 * N : optimizer === OPT_MOMENTUM || optimizer === OPT_NESTEROV ? N : 0;
+}
+
+/** Whether every parameter and every optimiser moment in use is finite: what a diverged step breaks first. */
 export function stateFinite(f: Float32Array, u: Uint32Array): boolean {
-  const N = u[H_PARAM_COUNT];
-  return allFinite(f, at(u, H_PARAMS), N) && allFinite(f, at(u, H_OPT_STATE), 2 * N);
+  return allFinite(f, at(u, H_PARAMS), u[H_PARAM_COUNT]) && allFinite(f, at(u, H_OPT_STATE), momentsInUse(u));
 }
 
 /** The header's f64 words (Adam's βᵗ products) as a view, made once per arena. */

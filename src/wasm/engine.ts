@@ -20,6 +20,7 @@ interface CoreExports {
   trainEpochs(epochs: number, rows: number, batchSize: number, shuffle: number, learningRate: number): number;
   resetIndex(rows: number): void;
   stateFinite(): number;
+  momentsInUse(): number;
 }
 
 /** An arena in a memory of its own, with the instance of the core that computes on it. */
@@ -122,6 +123,10 @@ export class WasmEngine extends ArenaEngine<WasmArena> {
 
   protected runStateFinite(): boolean {
     return this.core.stateFinite() !== 0;
+  }
+
+  protected runMomentsInUse(): number {
+    return this.core.momentsInUse();
   }
 
   dispose(): void {
