@@ -20,7 +20,10 @@ export interface TrainingStateJSON {
   step: number;
   beta1Power: number;
   beta2Power: number;
-  /** The optimiser's two state vectors in the parameters' layout (velocity; or Adam's m, then v). */
+  /**
+   * The optimiser's state vectors in the parameters' layout: none for SGD, the velocity for momentum,
+   * Adam's m then v (version 1 always wrote two vectors, zeros where unused).
+   */
   moments: number[];
 }
 
@@ -45,6 +48,11 @@ const OPTIMIZER_FIELDS: Record<string, readonly string[]> = {
   sgd: ['type'], momentum: ['type', 'momentum', 'nesterov'], adam: ['type', 'beta1', 'beta2', 'epsilon'],
 };
 const STATE_FIELDS = ['epoch', 'rng', 'step', 'beta1Power', 'beta2Power', 'moments'] as const;
+
+/** How many optimiser-state numbers a checkpoint holds for `paramCount` parameters: the vectors the rule uses. */
+export function momentCount(optimizer: string, paramCount: number): number {
+  return optimizer === 'adam' ? 2 * paramCount : optimizer === 'momentum' ? paramCount : 0;
+}
 
 /** FNV-1a (32-bit) over UTF-16 code units, fed piece by piece: the hash of the pieces' concatenation. */
 class Fnv1a {
@@ -156,20 +164,21 @@ function checkParameters(j: Record<string, unknown>, layers: number[]): void {
 }
 
 /** Checks the training state: counters in range, a generator state xoshiro can run from, moments of the right size. */
-function checkTrainingState(value: unknown, layers: number[], paramCount: number): void {
+function checkTrainingState(value: unknown, layers: number[], moments: number): void {
   const name = 'json.trainingState';
   if (!isOptionsObject(value)) throw new ValueError(name, `${name} must be an object; got ${show(value)}`);
   checkFields(name, value, STATE_FIELDS);
-  const { rng, epoch, step, moments } = value;
+  const { rng, epoch, step } = value;
   if (!Array.isArray(rng) || rng.length !== 4 || !allOf(rng, (w) => Number.isInteger(w) && (w as number) >= 0 && (w as number) <= 0xffffffff)) {
     throw new ValueError(`${name}.rng`, `${name}.rng must be four unsigned 32-bit integers`);
   }
   if (rng.every((w) => w === 0)) throw new ValueError(`${name}.rng`, `${name}.rng is all zeros, a state the generator never leaves`);
-  if (!Array.isArray(moments) || moments.length !== 2 * paramCount) {
-    throw new ValueError(`${name}.moments`, `${name}.moments must hold ${2 * paramCount} finite numbers for layers [${layers.join(', ')}]; ` +
-      `got ${Array.isArray(moments) ? moments.length : show(moments)}`);
+  const given = value.moments;
+  if (!Array.isArray(given) || given.length !== moments) {
+    throw new ValueError(`${name}.moments`, `${name}.moments must hold ${moments} finite numbers for layers [${layers.join(', ')}] ` +
+      `and this optimizer; got ${Array.isArray(given) ? given.length : show(given)}`);
   }
-  checkNumbers(`${name}.moments`, moments, 2 * paramCount);
+  checkNumbers(`${name}.moments`, given, moments);
   if (!Number.isSafeInteger(epoch) || (epoch as number) < 0) throw new ValueError(`${name}.epoch`, `${name}.epoch must be an integer ≥ 0; got ${show(epoch)}`);
   if (!Number.isInteger(step) || (step as number) < 0 || (step as number) > 0xffffffff) {
     throw new ValueError(`${name}.step`, `${name}.step must be an integer from 0 to 4294967295 (the core counts steps in 32 bits); got ${show(step)}`);
@@ -223,7 +232,8 @@ export function readNetworkJSON(json: unknown): NetworkJSON {
   // Sizes before contents: a few bytes declaring huge layers are refused before anything is read or allocated.
   const plan = checkedPlan({ widths: layers, activations: layers.slice(1).map(() => 0), loss: 0, passRows: PASS_ROWS, dataRows: 0 });
   checkParameters(j, layers);
-  if (j.trainingState !== undefined) checkTrainingState(j.trainingState, layers, plan.paramCount);
+  const moments = j.version === 1 ? 2 * plan.paramCount : momentCount(optimizer.type, plan.paramCount);
+  if (j.trainingState !== undefined) checkTrainingState(j.trainingState, layers, moments);
   const { checksum, ...content } = j;
   if (typeof checksum !== 'string' || checksum !== checksumOf(content, j.version)) {
     throw new ValueError('json.checksum', 'checksum mismatch: the file was changed or corrupted after it was written');

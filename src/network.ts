@@ -1,6 +1,6 @@
 // The public NeuralNetwork: the seed's verbs over an engine. Validates at the boundary, keeps the
 // options, logs; every number is computed by the engine.
-import { FORMAT, readNetworkJSON, VERSION, withChecksum, type NetworkJSON } from './checkpoint.js';
+import { FORMAT, momentCount, readNetworkJSON, VERSION, withChecksum, type NetworkJSON } from './checkpoint.js';
 import {
   checkProbabilities, checkSameRows, classesOf, floats, isClassList, pack, packClasses, rowCount, takeRows, unpack,
   type Matrix, type Packed, type Row, type TypedMatrix,
@@ -79,8 +79,10 @@ export class NeuralNetwork {
     const state = j.trainingState;
     if (state) {
       net.core.setRngState(Uint32Array.from(state.rng));
+      const allMoments = new Float32Array(2 * net.core.plan.paramCount); // the vectors the rule does not use are zeros
+      allMoments.set(state.moments);
       net.core.setOptimizerState({
-        moments: Float32Array.from(state.moments), step: state.step, beta1Power: state.beta1Power, beta2Power: state.beta2Power,
+        moments: allMoments, step: state.step, beta1Power: state.beta1Power, beta2Power: state.beta2Power,
       });
       net.epochsTrained = state.epoch;
     }
@@ -397,10 +399,18 @@ export class NeuralNetwork {
     };
     if (o.trainingState) {
       const state = this.core.getOptimizerState();
-      content.trainingState = {
-        epoch: this.epoch, rng: Array.from(this.core.getRngState()), step: state.step,
-        beta1Power: state.beta1Power, beta2Power: state.beta2Power, moments: Array.from(state.moments),
-      };
+      const moments = state.moments.subarray(0, momentCount(optimizer.type, this.core.plan.paramCount));
+      try {
+        content.trainingState = {
+          epoch: this.epoch, rng: Array.from(this.core.getRngState()), step: state.step,
+          beta1Power: state.beta1Power, beta2Power: state.beta2Power, moments: Array.from(moments),
+        };
+      } catch (error) {
+        if (!(error instanceof RangeError)) throw error;
+        throw new MemoryError('memory', 8 * moments.length, ARENA_LIMIT,
+          `the optimiser state's ${moments.length} numbers are more than one JavaScript array holds (${error.message}); ` +
+          'toJSON() without trainingState keeps the weights');
+      }
     }
     return withChecksum(content);
   }

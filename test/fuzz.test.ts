@@ -191,7 +191,8 @@ function fixedData(net: Net): { X: number[][]; y: number[][] } {
 /** A twin of `net` restored from a checkpoint it wrote (now, or before a call). */
 async function restore(lib: Lib, net: Net, checkpoint?: string): Promise<Net> {
   try {
-    return await lib.NeuralNetwork.fromJSON(checkpoint ?? JSON.stringify(net.toJSON({ trainingState: true })), { engine: net.engine });
+    // The object, not its JSON text: a network of some 25 million parameters has more text than one string holds.
+    return await lib.NeuralNetwork.fromJSON(checkpoint ?? net.toJSON({ trainingState: true }), { engine: net.engine });
   } catch (e) {
     return fail(`the network's own checkpoint does not load: ${describeError(e)}`);
   }

@@ -457,6 +457,23 @@ describe('hostile or damaged model files', () => {
     await expect(NeuralNetwork.fromJSON(edited as never)).rejects.toThrow(/checksum mismatch/);
   });
 
+  it('a checkpoint holds the optimiser vectors its rule uses; version-1 files with two vectors still resume exactly', async () => {
+    for (const [optimizer, vectors] of [['sgd', 0], ['momentum', 1], ['adam', 2]] as const) {
+      const make = (): Promise<NeuralNetwork> => NeuralNetwork.create({ layers: [2, 3, 1], optimizer, seed: 3, engine: 'js' });
+      const net = await make(), whole = await make();
+      net.fit(XOR_X, XOR_Y, { epochs: 5, displayUpdate: 0 });
+      whole.fit(XOR_X, XOR_Y, { epochs: 8, displayUpdate: 0 });
+      const { checksum: _, ...content } = net.toJSON({ trainingState: true });
+      expect(content.trainingState!.moments).toHaveLength(vectors * 13);
+      // The same state as version 1 wrote it: always two vectors, zeros where the rule uses none.
+      const moments = [...content.trainingState!.moments, ...new Array<number>((2 - vectors) * 13).fill(0)];
+      const v1 = { ...content, version: 1, trainingState: { ...content.trainingState!, moments } };
+      const resumed = await NeuralNetwork.fromJSON({ ...v1, checksum: fnv1a(JSON.stringify(v1)) } as never, { engine: 'js' });
+      resumed.fit(XOR_X, XOR_Y, { epochs: 3, displayUpdate: 0 });
+      expect(stateOf(resumed)).toBe(stateOf(whole));
+    }
+  });
+
   it('a tiny file declaring huge layers is refused in milliseconds, before an engine exists', async () => {
     const json = (await trained()).toJSON();
     for (const layers of [[8000, 8000], [16384, 16384]]) {
