@@ -11,6 +11,9 @@ import { ARENA_LIMIT, checkedPlan, writeHeader, type ArenaPlan } from './plan.js
 /** Rows a prediction or evaluation pass takes at a time, when the batch size is smaller. */
 export const PASS_ROWS = 256;
 
+/** A training-set region below this many bytes is kept after a fit rather than released. */
+export const KEEP_DATA_BYTES = 2 ** 20;
+
 /** Typed views of the memory holding an arena, and the arena's byte offset within it. */
 export interface ArenaViews {
   f: Float32Array;
@@ -91,7 +94,8 @@ export abstract class ArenaEngine<A extends ArenaViews = ArenaViews> implements 
   }
 
   releaseData(): void {
-    if (this.plan.dataRows === 0) return;
+    // A small training set stays: giving it back would cost two new memories per fit for little.
+    if (this.plan.dataRows * 4 * (this.inputs + this.outputs + 1) < KEEP_DATA_BYTES) return;
     try {
       this.replan(this.plan.passRows, 0, 0);
     } catch (error) {

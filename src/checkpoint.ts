@@ -185,7 +185,8 @@ function checkTrainingState(value: unknown, layers: number[], moments: number): 
   }
   for (const key of ['beta1Power', 'beta2Power'] as const) {
     const v = value[key];
-    if (typeof v !== 'number' || !(v > 0 && v <= 1)) throw new ValueError(`${name}.${key}`, `${name}.${key} must be in (0, 1]; got ${show(v)}`);
+    // βᵗ reaches 0 (β = 0 after one step, or underflow after many): a state the library writes itself.
+    if (typeof v !== 'number' || !(v >= 0 && v <= 1)) throw new ValueError(`${name}.${key}`, `${name}.${key} must be in [0, 1]; got ${show(v)}`);
   }
 }
 

@@ -55,7 +55,7 @@ export interface Engine {
   reserve(passRows: number, dataRows: number): void;
   /** Throws the MemoryError that reserve(passRows, dataRows) would throw for size, allocating nothing. */
   checkRoom(passRows: number, dataRows: number): void;
-  /** Gives back the training set's region (after a fit); keeps everything else. */
+  /** Gives back the training set's region (after a fit) when it is 1 MiB or more; keeps everything else. */
   releaseData(): void;
   /** Seeds the generator, draws the initial weights by rule `init` (an INIT_ code) and resets the optimiser. */
   initParams(seed: number, init: number): void;

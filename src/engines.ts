@@ -1,6 +1,7 @@
 // Choosing and constructing an engine.
 import type { Engine, NetworkShape } from './engine.js';
-import { ValueError } from './errors.js';
+import { MemoryError, ValueError } from './errors.js';
+import { ARENA_LIMIT } from './plan.js';
 import { JsEngine } from './js/engine.js';
 import type { EngineChoice } from './options.js';
 import { WasmEngine } from './wasm/engine.js';
@@ -12,24 +13,22 @@ import { loadCore, wasmSimdAvailable } from './wasm/module.js';
  */
 export async function createEngine(choice: EngineChoice, shape: NetworkShape): Promise<Engine> {
   if (choice === 'js') return new JsEngine(shape);
-  if (choice === 'wasm') {
-    if (!wasmSimdAvailable()) throw new ValueError('engine', "engine 'wasm' needs WebAssembly with SIMD, which this host lacks; use 'auto' or 'js'");
-    let core;
-    try {
-      core = await loadCore();
-    } catch (error) {
-      throw new ValueError('engine',
-        `engine 'wasm' cannot compile WebAssembly here (${(error as Error).message}): a Content-Security-Policy without ` +
-        "'wasm-unsafe-eval' forbids it. engine 'auto' falls back to the pure-TS engine, or choose 'js'");
-    }
-    return new WasmEngine(shape, core);
+  if (choice === 'wasm' && !wasmSimdAvailable()) {
+    throw new ValueError('engine', "engine 'wasm' needs WebAssembly with SIMD, which this host lacks; use 'auto' or 'js'");
   }
-  if (!wasmSimdAvailable()) return new JsEngine(shape);
+  if (choice === 'auto' && !wasmSimdAvailable()) return new JsEngine(shape);
   let core;
   try {
     core = await loadCore();
-  } catch {
-    return new JsEngine(shape); // compiling WebAssembly is forbidden here
+  } catch (error) {
+    if (error instanceof RangeError) {
+      // The core's first small memory was refused: the host is out of memory, not forbidding WebAssembly.
+      throw new MemoryError('memory', 65536, ARENA_LIMIT, `the host refused memory to load the WebAssembly core (${error.message})`);
+    }
+    if (choice === 'auto') return new JsEngine(shape); // compiling WebAssembly is forbidden here
+    throw new ValueError('engine',
+      `engine 'wasm' cannot compile WebAssembly here (${(error as Error).message}): a Content-Security-Policy without ` +
+      "'wasm-unsafe-eval' forbids it. engine 'auto' falls back to the pure-TS engine, or choose 'js'");
   }
   return new WasmEngine(shape, core);
 }

@@ -11,16 +11,31 @@ import { DivergenceError, MemoryError, ShapeError, StateError, ValueError } from
 import { ARENA_LIMIT } from './plan.js';
 import { runSliced, Training, type FitHistory, type FitProgress } from './training.js';
 import { trainInThread } from './worker-client.js';
+import type { ErrorDetails } from './worker-protocol.js';
 import {
   checkKeys, INIT_CODES, learningRateValue, networkShape, optionsObject, resolveFitOptions, resolveNetworkOptions, show, updateRule,
   type EngineChoice, type FitAsyncOptions, type FitOptions, type NetworkOptions, type ResolvedFitOptions, type ResolvedNetworkOptions,
 } from './options.js';
 import { seededRandom } from './random.js';
 
-/** Whether `value` is an AbortSignal (of this realm, or one that looks and works like it). */
+/** The library's typed error that the training worker threw, rebuilt on this side from its name and fields. */
+function reviveError(name: string, message: string, d: ErrorDetails): Error {
+  switch (name) {
+    case 'DivergenceError': return new DivergenceError(d.epoch ?? 0, message);
+    case 'MemoryError': return new MemoryError(d.resource ?? 'memory', d.bytes ?? 0, d.limit ?? ARENA_LIMIT, `in the training worker: ${message}`);
+    case 'ValueError': return new ValueError(d.option ?? 'options', `in the training worker: ${message}`);
+    case 'StateError': return new StateError(`in the training worker: ${message}`);
+    default: return new Error(`training in the worker failed: ${name}: ${message}`);
+  }
+}
+
+/** Whether `value` is a working AbortSignal: one whose `aborted` can be read (a bare prototype's cannot). */
 function isAbortSignal(value: unknown): value is AbortSignal {
-  if (typeof AbortSignal === 'function' && value instanceof AbortSignal) return true;
-  return typeof value === 'object' && value !== null && Object.prototype.toString.call(value) === '[object AbortSignal]';
+  try {
+    return value instanceof AbortSignal && typeof value.aborted === 'boolean';
+  } catch {
+    return false;
+  }
 }
 
 /** Weights as nested arrays: weights[l][j][i] connects unit i of layer l to unit j of layer l+1. */
@@ -212,8 +227,8 @@ export class NeuralNetwork {
       signal?.throwIfAborted();
       return this.fitInThread(x, t, fit, validation, signal, onProgress);
     }
-    const run = this.training(X, y, fit);
     signal?.throwIfAborted();
+    const run = this.training(X, y, fit);
     this.running = { call: 'fitAsync', run };
     try {
       await runSliced(run, fit.epochs, () => {
@@ -254,10 +269,7 @@ export class NeuralNetwork {
     if (outcome.ok) return outcome.state.history;
     if ('callbackError' in outcome) throw outcome.callbackError;
     if (outcome.name === 'AbortError' && signal?.aborted) throw signal.reason;
-    if (outcome.name === 'DivergenceError') throw new DivergenceError(outcome.epoch ?? 0, outcome.message ?? 'training diverged');
-    // The sizes were checked here before the thread started: what is left is the thread's host refusing memory.
-    if (outcome.name === 'MemoryError') throw new MemoryError('memory', 0, ARENA_LIMIT, `in the training worker: ${outcome.message}`);
-    throw new Error(`training in the worker failed: ${outcome.name}: ${outcome.message}`);
+    throw reviveError(outcome.name ?? 'Error', `${outcome.message ?? ''}`, outcome.details ?? {});
   }
 
   /**
@@ -291,6 +303,7 @@ export class NeuralNetwork {
   /** The network's outputs for X, packed, with X as packed. */
   private forwardRows(X: unknown): { out: Float32Array; x: Packed } {
     const x = pack('X', X, this.inputs, 'row');
+    this.assertAlive(); // a getter in the data may have disposed the network while it was read
     const out = floats('predictions', x.rows * this.outputs);
     this.core.predict(x.data, x.rows, out);
     for (let i = 0; i < out.length; i++) {
@@ -477,6 +490,7 @@ export class NeuralNetwork {
       : pack(yName, y, this.outputs, x.form === 'vector' ? 'row' : this.outputs === 1 ? 'column' : 'none');
     checkSameRows(x, t);
     if (this.options.loss === 'crossEntropy' && !classes) checkProbabilities(yName, t, this.options.outputActivation === 'softmax');
+    this.assertAlive(); // a getter in the data may have disposed the network while it was read
     return { x, t };
   }
 

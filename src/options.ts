@@ -98,7 +98,8 @@ export interface FitOptions {
   tolerance?: number;
   /**
    * Keep the network's copy of the training set after fit returns, so that the next fit of as many
-   * rows or fewer reuses that memory instead of allocating it anew. @default false: the copy is released
+   * rows or fewer reuses that memory instead of allocating it anew. @default false: a copy of 1 MiB or
+   * more is released (a smaller one is always kept)
    */
   keepData?: boolean;
 }

@@ -2,7 +2,8 @@
 // to the event loop, and the worker thread runs for fitAsync({ worker: true }).
 import type { Packed } from './data.js';
 import type { Engine, TrainingState } from './engine.js';
-import { DivergenceError } from './errors.js';
+import { DivergenceError, MemoryError } from './errors.js';
+import { ARENA_LIMIT } from './plan.js';
 import type { EpochLogs, ResolvedFitOptions } from './options.js';
 
 export interface FitHistory {
@@ -20,6 +21,9 @@ export interface FitHistory {
   /** With earlyStopping: the epoch whose weights were best (and restored, if asked). */
   bestEpoch?: number;
 }
+
+/** The most epochs one engine call runs: bounds the work between checks and the history's growth per step. */
+const MAX_RUN = 65536;
 
 export class Training {
   private done = 0;
@@ -66,7 +70,8 @@ export class Training {
     const start = this.done;
     const everyEpoch = fit.onEpochEnd || this.validation || fit.earlyStopping || fit.tolerance > 0;
     let end = start + 1;
-    if (!everyEpoch) while (end < fit.epochs && end - start < maxEpochs && !this.logs(end)) end++;
+    const most = Math.min(maxEpochs, MAX_RUN);
+    if (!everyEpoch) while (end < fit.epochs && end - start < most && !this.logs(end)) end++;
     this.makeRoom(end);
     const before = core.saveState();
     const ran = core.trainEpochs(end - start, this.batchSize, fit.shuffle, this.learningRate, this.sums, this.correct, start);
@@ -118,7 +123,13 @@ export class Training {
     if (epochs <= this.sums.length) return;
     const size = Math.min(this.fit.epochs, Math.max(epochs, 2 * this.sums.length, 64));
     const grow = (a: Float64Array): Float64Array => {
-      const b = new Float64Array(size);
+      let b: Float64Array;
+      try {
+        b = new Float64Array(size);
+      } catch (error) {
+        if (!(error instanceof RangeError)) throw error;
+        throw new MemoryError('memory', 16 * size, ARENA_LIMIT, `the history of ${size} epochs does not fit in memory (${error.message}); train fewer epochs per fit`);
+      }
       b.set(a);
       return b;
     };

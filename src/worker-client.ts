@@ -1,7 +1,7 @@
 // The caller's side of fitAsync({ worker: true }): starts the training thread, sends the request,
 // relays log lines and progress, forwards an abort, and returns the thread's final state.
 import type { FitProgress } from './training.js';
-import type { FinalState, FitRequest, HostMessage, WorkerMessage } from './worker-protocol.js';
+import type { ErrorDetails, FinalState, FitRequest, HostMessage, WorkerMessage } from './worker-protocol.js';
 
 interface Thread {
   post(message: HostMessage, transfer?: Transferable[]): void;
@@ -19,6 +19,7 @@ async function startThread(): Promise<Thread> {
       listen: (onMessage, onError) => {
         worker.onmessage = (e: MessageEvent) => onMessage(e.data as WorkerMessage);
         worker.onerror = (e: ErrorEvent) => onError(new Error(`the training worker failed: ${e.message}`));
+        worker.onmessageerror = () => onError(new Error('the training worker sent a message that could not be read'));
       },
       terminate: () => worker.terminate(),
     };
@@ -32,6 +33,8 @@ async function startThread(): Promise<Thread> {
     listen: (onMessage, onError) => {
       worker.on('message', onMessage);
       worker.on('error', onError);
+      worker.on('messageerror', () => onError(new Error('the training worker sent a message that could not be read')));
+      worker.on('exit', (code) => onError(new Error(`the training worker exited (code ${code}) before it reported`)));
     },
     terminate: () => { void worker.terminate(); },
   };
@@ -49,10 +52,10 @@ export interface ThreadHooks {
 export interface ThreadOutcome {
   ok: boolean;
   state: FinalState;
-  /** How training ended when not ok: the error's name and message, and the epoch of a divergence. */
+  /** How training ended when not ok: the error's name, message and typed fields. */
   name?: string;
   message?: string;
-  epoch?: number;
+  details?: ErrorDetails;
   /** What the caller's log or onProgress threw: the thread was asked to stop when it did. */
   callbackError?: unknown;
 }
@@ -95,7 +98,7 @@ export async function trainInThread(request: FitRequest, hooks: ThreadHooks): Pr
         case 'log': call(() => hooks.log(message.line)); break;
         case 'progress': call(() => hooks.onProgress?.({ epoch: message.epoch, epochs: message.epochs, loss: message.loss })); break;
         case 'done': settle({ ok: true, state: message }); break;
-        case 'failed': settle({ ok: false, state: message, name: message.name, message: message.message, epoch: message.epoch }); break;
+        case 'failed': settle({ ok: false, state: message, name: message.name, message: message.message, details: message.details }); break;
       }
     }, (error) => { finish(); reject(error); });
     hooks.signal?.addEventListener('abort', abort, { once: true });

@@ -35,6 +35,15 @@ export type WorkerMessage =
   | { type: 'log'; line: string }
   | { type: 'progress'; epoch: number; epochs: number; loss: number }
   | ({ type: 'done' } & FinalState)
-  | ({ type: 'failed'; name: string; message: string; epoch?: number } & FinalState);
+  | ({ type: 'failed'; name: string; message: string; details: ErrorDetails } & FinalState);
+
+/** The fields of the library's typed errors (DivergenceError's epoch, ValueError's option, MemoryError's figures). */
+export interface ErrorDetails {
+  epoch?: number;
+  option?: string;
+  resource?: 'layers' | 'passRows' | 'dataRows' | 'memory';
+  bytes?: number;
+  limit?: number;
+}
 
 export type HostMessage = FitRequest | { type: 'abort' };

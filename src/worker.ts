@@ -3,7 +3,7 @@
 // the same engine and generator state as the caller's network, and posts back only log lines,
 // progress (at most every PROGRESS_MS) and the final state.
 import { createEngine } from './engines.js';
-import { DivergenceError } from './errors.js';
+import type { Engine } from './engine.js';
 import { runSliced, Training } from './training.js';
 import type { FinalState, HostMessage, WorkerMessage } from './worker-protocol.js';
 
@@ -38,18 +38,23 @@ void connect().then((port) => port.listen(async (message) => {
     controller.abort();
     return;
   }
-  const core = await createEngine(message.engine, message.shape);
-  core.setUpdateRule(message.rule);
-  core.setParams(message.params);
-  core.setRngState(message.rng);
-  core.setOptimizerState(message.optimizer);
-  const packed = (r: { data: Float32Array; rows: number; cols: number }) => ({ ...r, form: 'typed' as const });
-  const validation = message.validation && { x: packed(message.validation.x), t: packed(message.validation.t) };
-  const run = new Training(core, packed(message.x), packed(message.t), { ...message.fit, log: (line) => port.post({ type: 'log', line }) },
-    message.learningRate, validation, message.classify);
-  const state = (): FinalState => ({ params: core.getParams(), rng: core.getRngState(), optimizer: core.getOptimizerState(), history: run.history() });
+  let run: Training | undefined;
+  let core: Engine | undefined;
+  // Before a run exists (the engine could not be made, the data not loaded) the state is the one received.
+  const state = (): FinalState => (core && run
+    ? { params: core.getParams(), rng: core.getRngState(), optimizer: core.getOptimizerState(), history: run.history() }
+    : { params: message.params, rng: message.rng, optimizer: message.optimizer, history: { epochs: 0, loss: [] } });
   let lastProgress = 0;
   try {
+    core = await createEngine(message.engine, message.shape);
+    core.setUpdateRule(message.rule);
+    core.setParams(message.params);
+    core.setRngState(message.rng);
+    core.setOptimizerState(message.optimizer);
+    const packed = (r: { data: Float32Array; rows: number; cols: number }) => ({ ...r, form: 'typed' as const });
+    const validation = message.validation && { x: packed(message.validation.x), t: packed(message.validation.t) };
+    run = new Training(core, packed(message.x), packed(message.t), { ...message.fit, log: (line) => port.post({ type: 'log', line }) },
+      message.learningRate, validation, message.classify);
     await runSliced(run, message.fit.epochs, () => controller.signal.throwIfAborted(), (progress) => {
       const now = performance.now();
       if (now - lastProgress < PROGRESS_MS && progress.epoch < progress.epochs) return;
@@ -59,11 +64,12 @@ void connect().then((port) => port.listen(async (message) => {
     const final = state();
     port.post({ type: 'done', ...final }, [final.params.buffer, final.rng.buffer]);
   } catch (error) {
+    // Everything a typed error carries crosses, so that the caller can throw the same error.
     const final = state();
-    const e = error as Error;
+    const { name, message: text, epoch, option, resource, bytes, limit } = error as Record<string, never>;
     port.post({
-      type: 'failed', name: controller.signal.aborted ? 'AbortError' : e.name, message: e.message,
-      epoch: error instanceof DivergenceError ? error.epoch : undefined, ...final,
+      type: 'failed', name: controller.signal.aborted ? 'AbortError' : String(name), message: String(text),
+      details: { epoch, option, resource, bytes, limit }, ...final,
     }, [final.params.buffer, final.rng.buffer]);
   }
 }));

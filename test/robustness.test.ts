@@ -319,18 +319,71 @@ describe('2. (continued) an allocation refused by the host for real', () => {
     const script = fileURLToPath(new URL('./processes/refused-allocation.mjs', import.meta.url));
     const output = execFileSync('bash', ['-c', `ulimit -v 27000000 && exec node ${JSON.stringify(script)}`], { encoding: 'utf8' });
     const child = JSON.parse(output) as {
-      error?: { name: string; resource: string; message: string }; unchanged: boolean; second: string; weights: unknown; predictions: unknown;
+      error?: { name: string; resource: string; message: string }; unchanged: boolean; inWorker: string; unchangedByWorker: boolean;
+      second: string; weights: unknown; predictions: unknown;
     };
     expect(child.error?.name).toBe('MemoryError');
     expect(child.error?.resource).toBe('memory');
     expect(child.error?.message).toMatch(/could not allocate memory\); each live wasm network reserves about 10 GiB of virtual address space/);
     expect(child.unchanged).toBe(true);
     expect(child.second).toBe('MemoryError');
+    expect(child.inWorker).toBe('MemoryError memory true');
+    expect(child.unchangedByWorker).toBe(true);
     const twin = await NeuralNetwork.create({ layers: [1, 1000, 1], engine: 'wasm', seed: 8, activation: 'tanh', outputActivation: 'identity', learningRate: 0.001 });
     const X = Array.from({ length: 600 }, (_, i) => [i / 600 - 0.5]), Y = X.map(([v]) => [v * v]);
     for (let i = 0; i < 20; i++) twin.fitPartial(X[i], Y[i]);
     expect(child.weights).toEqual(twin.getWeights());
     expect(child.predictions).toEqual(twin.predict(X.slice(0, 10)));
+  });
+});
+
+describe('found in review', () => {
+  it('huge epoch counts with nothing to report run in bounded engine calls, not one allocation of the whole history', async () => {
+    const net = await NeuralNetwork.create({ layers: [2, 2, 1], seed: 1, engine: 'wasm' });
+    let calls = 0;
+    const core = (net as unknown as { core: { trainEpochs: (...a: unknown[]) => number } }).core;
+    const trainEpochs = core.trainEpochs.bind(core);
+    core.trainEpochs = (...a: unknown[]) => {
+      if (++calls === 3) throw new Error('enough');
+      return trainEpochs(...a);
+    };
+    expect(() => net.fit(XOR_X, XOR_Y, { epochs: 2 ** 32 - 1, displayUpdate: 0 })).toThrow('enough');
+    expect(net.epoch).toBe(2 * 65536); // two engine calls of at most 65,536 epochs completed
+  });
+
+  it('Adam with beta1 = 0 writes βᵗ = 0, and its checkpoint loads', async () => {
+    const net = await NeuralNetwork.create({ layers: [2, 2, 1], seed: 1, engine: 'js', optimizer: { type: 'adam', beta1: 0 } });
+    net.fit(XOR_X, XOR_Y, { epochs: 2, displayUpdate: 0 });
+    const json = net.toJSON({ trainingState: true });
+    expect(json.trainingState!.beta1Power).toBe(0);
+    expect(stateOf(await NeuralNetwork.fromJSON(json, { engine: 'js' }))).toBe(stateOf(net));
+  });
+
+  it('signals that only look like AbortSignals are refused; a refused fitAsync leaves no training set behind', async () => {
+    const net = await NeuralNetwork.create({ layers: [2, 2, 1], seed: 1, engine: 'wasm' });
+    for (const fake of [{ [Symbol.toStringTag]: 'AbortSignal' }, Object.create(AbortSignal.prototype)]) {
+      await expect(net.fitAsync(XOR_X, XOR_Y, { signal: fake })).rejects.toThrow(/signal must be an AbortSignal/);
+    }
+    const X = randomMatrix(40_000, 2, 1), Y = randomMatrix(40_000, 1, 2);
+    await expect(net.fitAsync(X, Y, { signal: AbortSignal.abort(new Error('no')) })).rejects.toThrow('no');
+    expect((net as unknown as { core: { plan: { dataRows: number } } }).core.plan.dataRows).toBe(0);
+  });
+
+  it('a getter in the data that disposes the network makes the call throw StateError, not compute on a released engine', async () => {
+    for (const engine of ENGINES) {
+      const net = await NeuralNetwork.create({ layers: [2, 2, 1], seed: 1, engine });
+      const row = [0, 1];
+      Object.defineProperty(row, 1, { get: () => { net.dispose(); return 1; } });
+      expect(() => net.predict([row])).toThrow(StateError);
+    }
+  });
+});
+
+describe('2. (continued) loading the core when the host refuses memory', () => {
+  it('is a MemoryError, not "WebAssembly is forbidden", is not remembered, and auto never silently falls back to js for it', () => {
+    const script = fileURLToPath(new URL('./processes/core-load-refused.mjs', import.meta.url));
+    const output = execFileSync('bash', ['-c', `ulimit -v 27000000 && exec node --expose-gc ${JSON.stringify(script)}`], { encoding: 'utf8' });
+    expect(JSON.parse(output)).toEqual({ hog: true, refused: 'MemoryError memory', auto: 'MemoryError memory', later: 'wasm' });
   });
 });
 

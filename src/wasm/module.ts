@@ -31,7 +31,12 @@ async function compile(bytes: Uint8Array<ArrayBuffer>): Promise<Core> {
 
 /** The core every new wasm network uses: the embedded release build unless replaced by useCoreBytes. */
 export function loadCore(): Promise<Core> {
-  pending ??= compile(decode(RELEASE_WASM));
+  if (!pending) {
+    const loading = compile(decode(RELEASE_WASM));
+    // A failure is not remembered: a memory refused now may be granted later (a CSP refusal simply repeats).
+    loading.catch(() => { if (pending === loading) pending = undefined; });
+    pending = loading;
+  }
   return pending;
 }
 
