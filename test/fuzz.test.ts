@@ -770,17 +770,19 @@ describe.each(ENGINES)('fuzz (%s engine)', (engine) => {
   test.prop([networkOptions.chain((o) => fc.tuple(fc.constant(o), fc.oneof(dataPair(o), cleanPair(o)), fitOptions(validationData(o)))),
     signalKind, fc.oneof({ weight: 4, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: junk.filter((v) => v !== true) })])(
     'fitAsync in slices: typed or what fit gives',
-    async ([o, { X, y }, fitOpts], kind, worker) => {
-      const net = await trainedNetwork(source, o, engine);
-      const { options, reason } = asyncOptions(fitOpts, kind, worker);
-      await expectTypedOrValid(source, net, () => net.fitAsync(X as never, y as never, options as never), {
-        passes: (e) => e instanceof CallerError || (reason !== undefined && e === reason),
-        valid: (history, before) => expectFitLikeTwin(source, net, X, y, options, history, before, ASYNC_KEYS),
-      });
-      await expectTrainsLikeTwin(source, net);
-      net.dispose();
-    },
+    async ([o, { X, y }, fitOpts], kind, worker) => checkFitAsync(source, o, X, y, asyncOptions(fitOpts, kind, worker)),
   );
+
+  /** fitAsync with these options on a trained network of `lib`: typed or what fit gives, and it still trains like its twin. */
+  async function checkFitAsync(lib: Lib, o: NetworkOptions, X: unknown, y: unknown, { options, reason }: ReturnType<typeof asyncOptions>): Promise<void> {
+    const net = await trainedNetwork(lib, o, engine);
+    await expectTypedOrValid(lib, net, () => net.fitAsync(X as never, y as never, options as never), {
+      passes: (e) => e instanceof CallerError || (reason !== undefined && e === reason),
+      valid: (history, before) => expectFitLikeTwin(lib, net, X as never, y as never, options as never, history, before, ASYNC_KEYS),
+    });
+    await expectTrainsLikeTwin(lib, net);
+    net.dispose();
+  }
 
   // A worker costs some 50 ms: few runs, mostly of calls that do reach the worker.
   const workerOptions = (o: NetworkOptions): fc.Arbitrary<unknown> => fc.oneof(
@@ -790,16 +792,7 @@ describe.each(ENGINES)('fuzz (%s engine)', (engine) => {
   test.prop([networkOptions.chain((o) => fc.tuple(fc.constant(o), fc.oneof({ weight: 2, arbitrary: cleanPair(o) }, { weight: 1, arbitrary: dataPair(o) }), workerOptions(o))), signalKind],
     { numRuns: Math.max(3, Math.round(RUNS / 50)) })(
     'fitAsync in a worker (the built package): typed or what fit gives',
-    async ([o, { X, y }, fitOpts], kind) => {
-      const net = await trainedNetwork(builtLib, o, engine);
-      const { options, reason } = asyncOptions(fitOpts, kind, true);
-      await expectTypedOrValid(builtLib, net, () => net.fitAsync(X as never, y as never, options as never), {
-        passes: (e) => e instanceof CallerError || (reason !== undefined && e === reason),
-        valid: (history, before) => expectFitLikeTwin(builtLib, net, X, y, options, history, before, ASYNC_KEYS),
-      });
-      await expectTrainsLikeTwin(builtLib, net);
-      net.dispose();
-    },
+    async ([o, { X, y }, fitOpts], kind) => checkFitAsync(builtLib, o, X, y, asyncOptions(fitOpts, kind, true)),
   );
 
   /** A call made while the network trains, and what it must do then (README, "Concurrent calls"). */
