@@ -75,7 +75,7 @@ export class Training {
     this.makeRoom(end);
     const before = core.saveState();
     const ran = core.trainEpochs(end - start, this.batchSize, fit.shuffle, this.learningRate, this.sums, this.correct, start);
-    if (ran < end - start || !Number.isFinite(this.sums[end - 1]) || !core.stateFinite()) this.diverged(start, before);
+    if (ran < end - start || !Number.isFinite(this.sums[end - 1]) || !core.stateFinite()) this.diverged(start, end, before);
     this.done = end;
     const logs: EpochLogs = { loss: this.lastLoss };
     if (this.classify) logs.accuracy = this.correct[end - 1] / this.x.rows;
@@ -101,10 +101,10 @@ export class Training {
    * replay is bit for bit the first run, so fit, fitAsync and worker mode, which cut runs
    * differently, stop in exactly the same state.
    */
-  private diverged(start: number, before: TrainingState): never {
+  private diverged(start: number, end: number, before: TrainingState): never {
     const { fit, core } = this;
     core.restoreState(before);
-    for (let epoch = start; ; epoch++) {
+    for (let epoch = start; epoch < end; epoch++) {
       const last = core.saveState();
       const ran = core.trainEpochs(1, this.batchSize, fit.shuffle, this.learningRate, this.sums, this.correct, epoch);
       if (ran === 1 && Number.isFinite(this.sums[epoch]) && core.stateFinite()) continue;
@@ -116,6 +116,9 @@ export class Training {
         `stopped being finite. The weights, optimiser state and generator are those after epoch ${epoch} of this fit, the last ` +
         `finite one (net.epoch counts it). Try a smaller learningRate (now ${this.learningRate}), clipNorm, or scaled inputs.`);
     }
+    // The engines are deterministic, so the replay must break where the run did; if not, say so rather than go on.
+    core.restoreState(before);
+    throw new Error(`internal error: replaying epochs ${start + 1}–${end} did not reproduce their divergence`);
   }
 
   /** Grows the per-epoch records to hold `epochs` epochs. */
