@@ -6,7 +6,7 @@ import {
 } from './abi.js';
 import type { Engine, EngineName, NetworkShape, OptimizerState, TrainingState, UpdateRule } from './engine.js';
 import { MemoryError } from './errors.js';
-import { ARENA_LIMIT, checkedPlan, writeHeader, type ArenaPlan } from './plan.js';
+import { allocate, checkedPlan, writeHeader, type ArenaPlan } from './plan.js';
 
 /** Rows a prediction or evaluation pass takes at a time, when the batch size is smaller. */
 export const PASS_ROWS = 256;
@@ -69,13 +69,7 @@ export abstract class ArenaEngine<A extends ArenaViews = ArenaViews> implements 
   abstract dispose(): void;
 
   private allocate(plan: ArenaPlan): A {
-    try {
-      return this.open(plan);
-    } catch (error) {
-      if (!(error instanceof RangeError)) throw error;
-      throw new MemoryError('memory', plan.bytes, ARENA_LIMIT,
-        `the host refused ${(plan.bytes / 2 ** 20).toFixed(1)} MiB for this network's arena (${error.message}); ${this.allocationAdvice}`);
-    }
+    return allocate(plan.bytes, "this network's arena", () => this.open(plan), this.allocationAdvice);
   }
 
   /** Word index of a region's byte offset. */

@@ -1,7 +1,7 @@
 // Turning the caller's arrays into packed row-major Float32 rows, and results back into the
 // caller's form. Validates everything once, here, at the boundary.
-import { MemoryError, ShapeError, ValueError } from './errors.js';
-import { ARENA_LIMIT } from './plan.js';
+import { ShapeError, ValueError } from './errors.js';
+import { allocate } from './plan.js';
 
 /** A row-major matrix in one typed array. */
 export interface TypedMatrix {
@@ -59,12 +59,7 @@ export function rowCount(value: unknown): number | undefined {
 
 /** A zeroed Float32Array of `length`, or a MemoryError when the host refuses it. */
 export function floats(argument: string, length: number): Float32Array {
-  try {
-    return new Float32Array(length);
-  } catch (error) {
-    if (!(error instanceof RangeError)) throw error;
-    throw new MemoryError('memory', 4 * length, ARENA_LIMIT, `${argument} needs ${length} float32 values, which the host refused (${error.message})`);
-  }
+  return allocate(4 * length, `${length} float32 values of ${argument}`, () => new Float32Array(length));
 }
 
 /** Checks every value is finite once stored as float32 (1e39 is not), naming the first offender. */

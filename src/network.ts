@@ -8,7 +8,7 @@ import {
 import type { Engine, EngineName } from './engine.js';
 import { createEngine } from './engines.js';
 import { DivergenceError, MemoryError, ShapeError, StateError, ValueError } from './errors.js';
-import { ARENA_LIMIT } from './plan.js';
+import { allocate, ARENA_LIMIT } from './plan.js';
 import { runSliced, Training, type FitHistory, type FitProgress } from './training.js';
 import { trainInThread } from './worker-client.js';
 import type { ErrorDetails } from './worker-protocol.js';
@@ -413,17 +413,11 @@ export class NeuralNetwork {
     if (o.trainingState) {
       const state = this.core.getOptimizerState();
       const moments = state.moments.subarray(0, momentCount(optimizer.type, this.core.plan.paramCount));
-      try {
-        content.trainingState = {
-          epoch: this.epoch, rng: Array.from(this.core.getRngState()), step: state.step,
-          beta1Power: state.beta1Power, beta2Power: state.beta2Power, moments: Array.from(moments),
-        };
-      } catch (error) {
-        if (!(error instanceof RangeError)) throw error;
-        throw new MemoryError('memory', 8 * moments.length, ARENA_LIMIT,
-          `the optimiser state's ${moments.length} numbers are more than one JavaScript array holds (${error.message}); ` +
-          'toJSON() without trainingState keeps the weights');
-      }
+      content.trainingState = {
+        epoch: this.epoch, rng: Array.from(this.core.getRngState()), step: state.step, beta1Power: state.beta1Power, beta2Power: state.beta2Power,
+        moments: allocate(8 * moments.length, `an array of the optimiser state's ${moments.length} numbers`, () => Array.from(moments),
+          'toJSON() without trainingState keeps the weights'),
+      };
     }
     return withChecksum(content);
   }

@@ -1,4 +1,5 @@
-// The arena plan: where every region of one network's memory lives. Pure; both engines use it.
+// The arena plan: where every region of one network's memory lives, and the limits on memory it
+// enforces (checkedPlan before anything is allocated, allocate when the host refuses). Both engines use it.
 import {
   H_DATA_ROWS, H_DATA_X, H_DATA_Y, H_GRADS, H_INDEX, H_LAYERS, H_LAYER_BASE, H_LOSS, H_PARAM_COUNT,
   H_LOSSES, H_OPT_STATE, H_PARAMS, H_PASS_ROWS, H_TARGETS, LOSS_SLOTS, LAYER_WORDS, L_ACT, L_BIAS, L_DBIAS, L_DINPUT, L_DOUTPUT,
@@ -144,6 +145,20 @@ export function writeHeader(words: Uint32Array, plan: ArenaPlan, base: number): 
 }
 
 const gib = (bytes: number): string => `${(bytes / 2 ** 30).toFixed(2)} GiB`;
+
+/**
+ * `make()`, or a MemoryError ('memory') when the host refuses the memory (V8 throws a RangeError):
+ * one place that turns every refused allocation of the library into its typed error.
+ */
+export function allocate<T>(bytes: number, what: string, make: () => T, advice?: string): T {
+  try {
+    return make();
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    throw new MemoryError('memory', bytes, ARENA_LIMIT,
+      `the host refused ${(bytes / 2 ** 20).toFixed(1)} MiB for ${what} (${error.message})${advice ? `; ${advice}` : ''}`);
+  }
+}
 
 /**
  * The plan for `input`, or a MemoryError naming what is too big (the layer widths, the rows of one

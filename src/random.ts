@@ -1,9 +1,8 @@
 // A seeded generator for callers (example data, demos): the same xoshiro128** stream the
 // networks use for initialisation and shuffling, identical on every host.
 import { rngNext, rngNormal, rngSeed, shuffleIndex } from './js/rng.js';
-import { MemoryError } from './errors.js';
 import { integer } from './options.js';
-import { ARENA_LIMIT } from './plan.js';
+import { allocate } from './plan.js';
 
 export interface SeededRandom {
   /** Uniform in [0, 1), on a grid of 2⁻³². */
@@ -22,13 +21,7 @@ export function seededRandom(seed: number): SeededRandom {
     normal: () => rngNormal(state, 0),
     permutation: (n) => {
       integer('n', n, 0, undefined, 0xffffffff - 4);
-      let words: Uint32Array;
-      try {
-        words = new Uint32Array(4 + n);
-      } catch (error) {
-        if (!(error instanceof RangeError)) throw error;
-        throw new MemoryError('memory', 4 * (4 + n), ARENA_LIMIT, `a permutation of ${n} needs ${4 * n} bytes, which the host refused`);
-      }
+      const words = allocate(4 * (4 + n), `a permutation of ${n}`, () => new Uint32Array(4 + n));
       words.set(state);
       for (let i = 0; i < n; i++) words[4 + i] = i;
       shuffleIndex(words, 0, 4, n);

@@ -2,8 +2,8 @@
 // to the event loop, and the worker thread runs for fitAsync({ worker: true }).
 import type { Packed } from './data.js';
 import type { Engine, TrainingState } from './engine.js';
-import { DivergenceError, MemoryError } from './errors.js';
-import { ARENA_LIMIT } from './plan.js';
+import { DivergenceError } from './errors.js';
+import { allocate } from './plan.js';
 import type { EpochLogs, ResolvedFitOptions } from './options.js';
 
 export interface FitHistory {
@@ -126,13 +126,7 @@ export class Training {
     if (epochs <= this.sums.length) return;
     const size = Math.min(this.fit.epochs, Math.max(epochs, 2 * this.sums.length, 64));
     const grow = (a: Float64Array): Float64Array => {
-      let b: Float64Array;
-      try {
-        b = new Float64Array(size);
-      } catch (error) {
-        if (!(error instanceof RangeError)) throw error;
-        throw new MemoryError('memory', 16 * size, ARENA_LIMIT, `the history of ${size} epochs does not fit in memory (${error.message}); train fewer epochs per fit`);
-      }
+      const b = allocate(8 * size, `the history of ${size} epochs`, () => new Float64Array(size), 'train fewer epochs per fit');
       b.set(a);
       return b;
     };
