@@ -3,9 +3,16 @@
 // computes dz = da · f′(a) from the saved output a, in place-safe form (dinp may equal dout).
 // exp is the Cephes single-precision algorithm in our own arithmetic (never the host's Math),
 // in a v128 form and a scalar form made of the same operations, so a lane and a tail element agree.
-import {
-  ACT_IDENTITY, ACT_LEAKY_RELU, ACT_RELU, ACT_SIGMOID, ACT_SOFTMAX, ACT_TANH, LEAKY_SLOPE,
-} from './abi';
+/** Activation codes, as stored in an activation layer's record (L_CODE); src/registry.ts names them. */
+export const ACT_IDENTITY = 0;
+export const ACT_SIGMOID = 1;
+export const ACT_TANH = 2;
+export const ACT_RELU = 3;
+export const ACT_LEAKY_RELU = 4;
+export const ACT_SOFTMAX = 5;
+
+/** Slope of leakyRelu for negative inputs (PyTorch's default). */
+export const LEAKY_SLOPE = 0.01;
 
 // Constants, each splatted over 16 bytes: V8 re-materialises v128.const inside loops, a load does not.
 const K = memory.data<f32>([

@@ -1,19 +1,17 @@
-// The WebAssembly core's exports: the model functions the engine calls, the kernels the tests
-// call, and the codes the host mirrors in src/abi.ts. Only numbers and pointers cross.
+// The WebAssembly core's exports: the model functions the engine calls, and the kernels the
+// kernel suite (test/kernels.test.ts) runs against the pure-TS twins. Only numbers and pointers cross.
 export {
-  useArena, initParams, resetOptimizer, optimizerStep, batchInput, batchTargets, forward, batchLoss, batchCorrect, backward, trainStep, gatherBatch, resetIndex, trainEpoch,
-  trainEpochs, stateFinite, momentsInUse,
+  useArena, initParams, resetOptimizer, forward, batchLoss, batchCorrect, backward, trainBatch, resetIndex, trainEpochs, stateFinite,
 } from './train';
+export { layerForward, layerBackward, dropoutForward, dropoutBackward } from './layer';
 export {
   matmulForward, matmulForwardNaive, matmulBackwardInput, matmulBackwardInputNaive, matmulBackwardWeight,
   matmulBackwardWeightNaive,
 } from './matmul';
-export {
-  activationForward, activationBackward, sigmoidForward, tanhForward, expf32,
-} from './activation';
-export { sgdUpdate, momentumUpdate, adamUpdate, l2Gradient, clipGradients, allFinite } from './update';
-export { countCorrect } from './loss';
-export { rngSeed, rngNext, rngNormal, portableLog } from './rng';
+export { activationForward, activationBackward, sigmoidForward, tanhForward, expf32 } from './activation';
+export { optimizerUpdate, l2Gradient, clipGradients, allFinite } from './update';
+export { lossForward, mseBackward, crossEntropyBackward, countCorrect } from './loss';
+export { rngSeed, rngNext, rngBelow, rngNormal, portableLog, shuffleIndex } from './rng';
 
 /** The core's SIMD flag as built, so the host can tell the release build from the scalar one. */
 export const SIMD: bool = ASC_FEATURE_SIMD;

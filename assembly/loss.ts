@@ -1,7 +1,14 @@
 // Losses, the twins of src/js/loss.ts. Legend: B rows, OC outputs, N = B·OC.
 // Forward returns the f64 sum over the B rows of the per-sample loss; backward writes the
 // gradient of the batch mean (scale = 1/B). Arithmetic in f64 as the pure-TS engine does it.
-import { ACT_SOFTMAX, LOG_FLOOR, LOSS_CROSS_ENTROPY } from './abi';
+import { ACT_SOFTMAX } from './activation';
+
+/** Loss codes, as stored in the header (H_LOSS); src/registry.ts names them. */
+export const LOSS_MSE = 0;
+export const LOSS_CROSS_ENTROPY = 1;
+
+/** Cross-entropy never takes a log below this (PyTorch's BCELoss clamps at -100 too). */
+export const LOG_FLOOR = -100;
 
 // @ts-ignore: decorator
 @inline function clampedLog(p: f64): f64 {

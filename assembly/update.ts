@@ -1,5 +1,38 @@
 // Optimiser updates and gradient transforms, the twins of src/js/update.ts: each one loop over the
 // whole flat parameter region. Legend: N parameter count. Conventions as in PyTorch.
+// An optimiser is a code, an update kernel, one case in optimizerUpdate and an entry in
+// src/registry.ts (its settings' slots and how many state vectors it keeps).
+
+/** Optimiser codes, as stored in the header (H_OPTIMIZER). */
+export const OPT_SGD = 0;
+export const OPT_MOMENTUM = 1;
+export const OPT_ADAM = 2;
+
+/**
+ * One step of optimiser `code` over the N parameters from their gradients. `settings` holds its
+ * f32 settings in its registry slots (momentum: μ, Nesterov as 1; Adam: β₁, β₂, ε), `state` its
+ * state vectors, `powers` the f64 products β₁ᵗ and β₂ᵗ, advanced here by Adam.
+ */
+export function optimizerUpdate(
+  code: u32, params: usize, grads: usize, state: usize, N: i32, learningRate: f32, settings: usize, powers: usize,
+): void {
+  switch (code) {
+    case OPT_MOMENTUM: {
+      momentumUpdate(params, grads, state, N, learningRate, load<f32>(settings), load<f32>(settings, 4) != 0);
+      break;
+    }
+    case OPT_ADAM: {
+      const beta1 = load<f32>(settings), beta2 = load<f32>(settings, 4);
+      const p1 = load<f64>(powers) * <f64>beta1, p2 = load<f64>(powers, 8) * <f64>beta2;
+      store<f64>(powers, p1);
+      store<f64>(powers, p2, 8);
+      adamUpdate(params, grads, state, state + (<usize>N << 2), N, learningRate, beta1, beta2, load<f32>(settings, 8),
+        <f32>(1.0 / (1.0 - p1)), <f32>(1.0 / (1.0 - p2)));
+      break;
+    }
+    default: sgdUpdate(params, grads, N, learningRate);
+  }
+}
 
 /** params −= learningRate · grads. */
 export function sgdUpdate(params: usize, grads: usize, N: i32, learningRate: f32): void {

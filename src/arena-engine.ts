@@ -2,7 +2,8 @@
 // parameters, generator and optimiser state and the update rule in and out of it. Subclasses
 // supply the memory and the arithmetic.
 import {
-  H_BETA1, H_BETA1_POWER, H_BETA2, H_BETA2_POWER, H_CLASSIFY, H_CLIP, H_EPSILON, H_L2, H_MOMENTUM, H_OPTIMIZER, H_RNG, H_STEP,
+  H_BETA1_POWER, H_BETA2_POWER, H_CLASSIFY, H_CLIP, H_L2, H_LEARNING_RATE, H_OPTIMIZER, H_PERSISTENT, H_PERSISTENT_END, H_RNG,
+  H_SETTINGS, H_STEP, SETTING_SLOTS,
 } from './abi.js';
 import type { Engine, EngineName, NetworkShape, OptimizerState, TrainingState, UpdateRule } from './engine.js';
 import { MemoryError } from './errors.js';
@@ -14,23 +15,41 @@ export const PASS_ROWS = 256;
 /** A training-set region below this many bytes is kept after a fit rather than released. */
 export const KEEP_DATA_BYTES = 2 ** 20;
 
-/** Typed views of the memory holding an arena, and the arena's byte offset within it. */
-export interface ArenaViews {
+/**
+ * The model functions over one arena, with the names, arguments and results of the WebAssembly
+ * core's exports (assembly/train.ts); src/js/train.ts binds its twins to the same names. They work on
+ * the arena's batch region; booleans cross as 1 or 0.
+ */
+export interface Core {
+  initParams(seed: number, init: number): void;
+  forward(rows: number, training: number): void;
+  batchLoss(rows: number): number;
+  batchCorrect(rows: number): number;
+  backward(rows: number): void;
+  trainBatch(rows: number): number;
+  trainEpochs(epochs: number, rows: number, batchSize: number, shuffle: number): number;
+  resetIndex(rows: number): void;
+  stateFinite(): number;
+}
+
+/** One arena: views of the memory holding it, its byte offset there, its loss slots, and the core computing on it. */
+export interface Arena {
   f: Float32Array;
   u: Uint32Array;
   base: number;
+  /** The f64 epoch losses, then as many right-answer counts. */
+  losses: Float64Array;
+  core: Core;
 }
 
-/** Header words that outlive a plan: the generator, the update rule and the optimiser's counters. */
-const PERSISTENT_WORDS: readonly [first: number, count: number][] = [[H_RNG, 4], [H_OPTIMIZER, H_BETA2_POWER + 2 - H_OPTIMIZER]];
-
-export abstract class ArenaEngine<A extends ArenaViews = ArenaViews> implements Engine {
+export abstract class ArenaEngine<A extends Arena = Arena> implements Engine {
   abstract readonly name: EngineName;
   plan!: ArenaPlan;
-  protected views!: A;
+  protected arena!: A;
   private loadedRows = 0;
   /** What trainBatchOrUndo saves before its step, kept between calls so that a step allocates nothing. */
   private undo = new Float32Array(0);
+  private undoRng = new Uint32Array(4);
 
   protected constructor(readonly shape: NetworkShape) {}
 
@@ -40,41 +59,37 @@ export abstract class ArenaEngine<A extends ArenaViews = ArenaViews> implements 
     const arena = this.allocate(plan);
     writeHeader(arena.u, plan, arena.base);
     this.prepare(arena);
-    this.views = arena;
+    this.arena = arena;
     this.plan = plan;
   }
 
   /**
-   * New memory for an arena of `plan.bytes`, zeroed, without touching the arena in use: if this
-   * throws, the engine is exactly as it was.
+   * New memory for an arena of `plan.bytes`, zeroed, with the core that computes on it, without
+   * touching the arena in use: if this throws, the engine is exactly as it was.
    */
   protected abstract open(plan: ArenaPlan): A;
   /** What to tell a caller whose allocation the host refused. */
   protected abstract readonly allocationAdvice: string;
   /** Called once the new arena's header is written, before it is switched to. */
   protected prepare(_arena: A): void {}
-  protected abstract runInit(seed: number, init: number): void;
-  protected abstract runForward(rows: number): void;
-  protected abstract runBatchLoss(rows: number): number;
-  protected abstract runBatchCorrect(rows: number): number;
-  protected abstract runBackward(rows: number): void;
-  protected abstract runStep(rows: number, learningRate: number): number;
-  protected abstract runEpochs(
-    epochs: number, rows: number, batchSize: number, shuffle: boolean, learningRate: number,
-    losses: Float64Array, correct: Float64Array, offset: number,
-  ): number;
-  protected abstract runResetIndex(rows: number): void;
-  protected abstract runStateFinite(): boolean;
-  protected abstract runMomentsInUse(): number;
   abstract dispose(): void;
+
+  private get core(): Core {
+    return this.arena.core;
+  }
 
   private allocate(plan: ArenaPlan): A {
     return allocate(plan.bytes, "this network's arena", () => this.open(plan), this.allocationAdvice);
   }
 
   /** Word index of a region's byte offset. */
-  protected word(offset: number): number {
-    return (this.views.base + offset) >>> 2;
+  private word(offset: number): number {
+    return (this.arena.base + offset) >>> 2;
+  }
+
+  /** Word index of a header word. */
+  private headerWord(word: number): number {
+    return (this.arena.base >>> 2) + word;
   }
 
   checkRoom(passRows: number, dataRows: number): void {
@@ -99,91 +114,95 @@ export abstract class ArenaEngine<A extends ArenaViews = ArenaViews> implements 
 
   /**
    * Moves to a new arena as a transaction: plan and check the size, allocate, write the header and
-   * copy over what outlives a plan (parameters, optimiser state, the persistent header words and the
-   * first `keepRows` training rows); only then switch. A failure anywhere leaves the old arena in use.
+   * copy over what outlives a plan (parameters, optimiser state, the header's persistent block and
+   * the first `keepRows` training rows); only then switch. A failure anywhere leaves the old arena in use.
    */
   private replan(passRows: number, dataRows: number, keepRows: number): void {
     const plan = checkedPlan({ ...this.shape, passRows, dataRows });
     const arena = this.allocate(plan);
     writeHeader(arena.u, plan, arena.base);
-    const old = this.views, oldPlan = this.plan;
+    const old = this.arena, oldPlan = this.plan;
     /** Copies `words` words from byte offset `from` of the old arena to byte offset `to` of the new one. */
     const move = (from: number, to: number, words: number, typed: 'f' | 'u'): void => {
       const start = (old.base + from) >>> 2;
       arena[typed].set(old[typed].subarray(start, start + words), (arena.base + to) >>> 2);
     };
     move(oldPlan.params, plan.params, plan.paramCount, 'f');
-    move(oldPlan.optState, plan.optState, 2 * plan.paramCount, 'f');
-    for (const [first, count] of PERSISTENT_WORDS) move(4 * first, 4 * first, count, 'u');
+    move(oldPlan.optState, plan.optState, plan.optStateCount, 'f');
+    move(4 * H_PERSISTENT, 4 * H_PERSISTENT, H_PERSISTENT_END - H_PERSISTENT, 'u');
     move(oldPlan.dataX, plan.dataX, keepRows * this.inputs, 'f');
     move(oldPlan.dataY, plan.dataY, keepRows * this.outputs, 'f');
     move(oldPlan.index, plan.index, keepRows, 'u');
     this.prepare(arena);
-    this.views = arena;
+    this.arena = arena;
     this.plan = plan;
     this.loadedRows = keepRows;
   }
 
   initParams(seed: number, init: number): void {
-    this.runInit(seed >>> 0, init);
+    this.core.initParams(seed >>> 0, init);
   }
 
   setUpdateRule(rule: UpdateRule): void {
-    const { f, u } = this.views, h = this.views.base >>> 2;
-    u[h + H_OPTIMIZER] = rule.optimizer;
-    u[h + H_CLASSIFY] = rule.classify ? 1 : 0;
-    f[h + H_MOMENTUM] = rule.momentum;
-    f[h + H_BETA1] = rule.beta1;
-    f[h + H_BETA2] = rule.beta2;
-    f[h + H_EPSILON] = rule.epsilon;
-    f[h + H_L2] = rule.l2;
-    f[h + H_CLIP] = rule.clipNorm;
+    const { f, u } = this.arena;
+    if (rule.settings.length > SETTING_SLOTS) throw new Error(`internal error: an optimiser with more than ${SETTING_SLOTS} settings`);
+    u[this.headerWord(H_OPTIMIZER)] = rule.optimizer;
+    u[this.headerWord(H_CLASSIFY)] = rule.classify ? 1 : 0;
+    f.fill(0, this.headerWord(H_SETTINGS), this.headerWord(H_SETTINGS + SETTING_SLOTS));
+    f.set(rule.settings, this.headerWord(H_SETTINGS));
+    f[this.headerWord(H_L2)] = rule.l2;
+    f[this.headerWord(H_CLIP)] = rule.clipNorm;
+    this.headerF64()[H_LEARNING_RATE >> 1] = rule.learningRate;
+  }
+
+  get learningRate(): number {
+    return this.headerF64()[H_LEARNING_RATE >> 1];
   }
 
   getOptimizerState(): OptimizerState {
     const at = this.word(this.plan.optState);
     const powers = this.headerF64();
     return {
-      moments: this.views.f.slice(at, at + 2 * this.plan.paramCount),
-      step: this.views.u[(this.views.base >>> 2) + H_STEP],
+      moments: this.arena.f.slice(at, at + this.plan.optStateCount),
+      step: this.arena.u[this.headerWord(H_STEP)],
       beta1Power: powers[H_BETA1_POWER >> 1], beta2Power: powers[H_BETA2_POWER >> 1],
     };
   }
 
   setOptimizerState(state: OptimizerState): void {
-    this.views.f.set(state.moments, this.word(this.plan.optState));
-    this.views.u[(this.views.base >>> 2) + H_STEP] = state.step;
+    this.arena.f.set(state.moments, this.word(this.plan.optState));
+    this.arena.u[this.headerWord(H_STEP)] = state.step;
     const powers = this.headerF64();
     powers[H_BETA1_POWER >> 1] = state.beta1Power;
     powers[H_BETA2_POWER >> 1] = state.beta2Power;
   }
 
-  /** The header's words as f64 (Adam's βᵗ products live there). */
+  /** The header's words as f64 (the learning rate and Adam's βᵗ products live there). */
   private headerF64(): Float64Array {
-    return new Float64Array(this.views.f.buffer, this.views.base, H_BETA2_POWER + 2 >> 1);
+    return new Float64Array(this.arena.f.buffer, this.arena.base, H_PERSISTENT_END >> 1);
   }
 
   getParams(): Float32Array {
     const at = this.word(this.plan.params);
-    return this.views.f.slice(at, at + this.plan.paramCount);
+    return this.arena.f.slice(at, at + this.plan.paramCount);
   }
 
   setParams(values: Float32Array): void {
-    this.views.f.set(values, this.word(this.plan.params));
+    this.arena.f.set(values, this.word(this.plan.params));
   }
 
   getGrads(): Float32Array {
     const at = this.word(this.plan.grads);
-    return this.views.f.slice(at, at + this.plan.paramCount);
+    return this.arena.f.slice(at, at + this.plan.paramCount);
   }
 
   getRngState(): Uint32Array {
-    const at = (this.views.base >>> 2) + H_RNG;
-    return this.views.u.slice(at, at + 4);
+    const at = this.headerWord(H_RNG);
+    return this.arena.u.slice(at, at + 4);
   }
 
   setRngState(state: Uint32Array): void {
-    this.views.u.set(state, (this.views.base >>> 2) + H_RNG);
+    this.arena.u.set(state, this.headerWord(H_RNG));
   }
 
   saveState(): TrainingState {
@@ -197,54 +216,65 @@ export abstract class ArenaEngine<A extends ArenaViews = ArenaViews> implements 
   }
 
   stateFinite(): boolean {
-    return this.runStateFinite();
+    return this.core.stateFinite() !== 0;
   }
 
   loadData(x: Float32Array, y: Float32Array, rows: number): void {
     this.reserve(this.plan.passRows, rows);
-    this.views.f.set(x.subarray(0, rows * this.inputs), this.word(this.plan.dataX));
-    this.views.f.set(y.subarray(0, rows * this.outputs), this.word(this.plan.dataY));
-    this.runResetIndex(rows);
+    this.arena.f.set(x.subarray(0, rows * this.inputs), this.word(this.plan.dataX));
+    this.arena.f.set(y.subarray(0, rows * this.outputs), this.word(this.plan.dataY));
+    this.core.resetIndex(rows);
     this.loadedRows = rows;
   }
 
-  trainEpochs(
-    epochs: number, batchSize: number, shuffle: boolean, learningRate: number, losses: Float64Array, correct: Float64Array, offset: number,
-  ): number {
+  trainEpochs(epochs: number, batchSize: number, shuffle: boolean, losses: Float64Array, correct: Float64Array, offset: number): number {
     this.reserve(batchSize, this.loadedRows);
-    return this.runEpochs(epochs, this.loadedRows, batchSize, shuffle, learningRate, losses, correct, offset);
+    const slots = this.plan.lossSlots;
+    for (let done = 0; done < epochs;) {
+      const chunk = Math.min(epochs - done, slots);
+      const ran = this.core.trainEpochs(chunk, this.loadedRows, batchSize, shuffle ? 1 : 0);
+      const arenaLosses = this.arena.losses;
+      losses.set(arenaLosses.subarray(0, ran), offset + done);
+      correct.set(arenaLosses.subarray(slots, slots + ran), offset + done);
+      done += ran;
+      if (ran < chunk) return done;
+    }
+    return epochs;
   }
 
-  trainBatch(x: Float32Array, y: Float32Array, rows: number, learningRate: number): number {
+  trainBatch(x: Float32Array, y: Float32Array, rows: number): number {
     this.putBatch(x, y, 0, rows);
-    return this.runStep(rows, learningRate);
+    return this.core.trainBatch(rows);
   }
 
-  trainBatchOrUndo(x: Float32Array, y: Float32Array, rows: number, learningRate: number): number {
+  trainBatchOrUndo(x: Float32Array, y: Float32Array, rows: number): number {
     this.putBatch(x, y, 0, rows); // first: it may re-plan the arena
-    const { f, u } = this.views, h = this.views.base >>> 2;
-    const N = this.plan.paramCount, moments = this.runMomentsInUse();
+    const { f, u } = this.arena;
+    const N = this.plan.paramCount, moments = this.plan.optStateCount;
     const params = this.word(this.plan.params), state = this.word(this.plan.optState);
     if (this.undo.length < N + moments) this.undo = new Float32Array(N + moments);
     const undo = this.undo, powers = this.headerF64();
     undo.set(f.subarray(params, params + N));
     undo.set(f.subarray(state, state + moments), N);
-    const step = u[h + H_STEP], beta1Power = powers[H_BETA1_POWER >> 1], beta2Power = powers[H_BETA2_POWER >> 1];
-    const loss = this.runStep(rows, learningRate);
-    if (Number.isFinite(loss) && this.runStateFinite()) return loss;
+    const step = u[this.headerWord(H_STEP)], beta1Power = powers[H_BETA1_POWER >> 1], beta2Power = powers[H_BETA2_POWER >> 1];
+    const rng = this.headerWord(H_RNG);
+    this.undoRng.set(u.subarray(rng, rng + 4));
+    const loss = this.core.trainBatch(rows);
+    if (Number.isFinite(loss) && this.stateFinite()) return loss;
     f.set(undo.subarray(0, N), params);
     f.set(undo.subarray(N, N + moments), state);
-    u[h + H_STEP] = step;
+    u[this.headerWord(H_STEP)] = step;
     powers[H_BETA1_POWER >> 1] = beta1Power;
     powers[H_BETA2_POWER >> 1] = beta2Power;
+    u.set(this.undoRng, rng); // dropout's masks drew from the generator
     return NaN;
   }
 
   computeGradients(x: Float32Array, y: Float32Array, rows: number): number {
     this.putBatch(x, y, 0, rows);
-    this.runForward(rows);
-    const loss = this.runBatchLoss(rows);
-    this.runBackward(rows);
+    this.core.forward(rows, 1);
+    const loss = this.core.batchLoss(rows);
+    this.core.backward(rows);
     return loss;
   }
 
@@ -253,38 +283,38 @@ export abstract class ArenaEngine<A extends ArenaViews = ArenaViews> implements 
     for (let start = 0; start < rows; start += this.plan.passRows) {
       const n = Math.min(this.plan.passRows, rows - start);
       this.putBatch(x, y, start, n);
-      this.runForward(n);
-      loss += this.runBatchLoss(n);
-      correct += this.runBatchCorrect(n);
+      this.core.forward(n, 0);
+      loss += this.core.batchLoss(n);
+      correct += this.core.batchCorrect(n);
     }
     return { loss, correct };
   }
 
   predict(x: Float32Array, rows: number, out: Float32Array): void {
     const C = this.inputs, OC = this.outputs;
-    const input = this.word(this.plan.layers[0].input);
+    const input = this.word(this.plan.input);
     const output = this.word(this.plan.layers[this.plan.layers.length - 1].output);
     for (let start = 0; start < rows; start += this.plan.passRows) {
       const n = Math.min(this.plan.passRows, rows - start);
-      this.views.f.set(x.subarray(start * C, (start + n) * C), input);
-      this.runForward(n);
-      out.set(this.views.f.subarray(output, output + n * OC), start * OC);
+      this.arena.f.set(x.subarray(start * C, (start + n) * C), input);
+      this.core.forward(n, 0);
+      out.set(this.arena.f.subarray(output, output + n * OC), start * OC);
     }
   }
 
   private get inputs(): number {
-    return this.shape.widths[0];
+    return this.plan.widths[0];
   }
 
   private get outputs(): number {
-    return this.shape.widths[this.shape.widths.length - 1];
+    return this.plan.widths[this.plan.widths.length - 1];
   }
 
   /** Copies rows [start, start + n) of x and y into the batch input and targets, growing the pass if needed. */
   private putBatch(x: Float32Array, y: Float32Array, start: number, n: number): void {
     this.reserve(n, this.plan.dataRows);
     const C = this.inputs, OC = this.outputs;
-    this.views.f.set(x.subarray(start * C, (start + n) * C), this.word(this.plan.layers[0].input));
-    this.views.f.set(y.subarray(start * OC, (start + n) * OC), this.word(this.plan.targets));
+    this.arena.f.set(x.subarray(start * C, (start + n) * C), this.word(this.plan.input));
+    this.arena.f.set(y.subarray(start * OC, (start + n) * OC), this.word(this.plan.targets));
   }
 }

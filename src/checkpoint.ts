@@ -3,12 +3,16 @@
 // corrupted, mismatched or hostile file is refused cheaply with a precise error.
 import { PASS_ROWS } from './arena-engine.js';
 import { ValueError } from './errors.js';
-import { isOptionsObject, MAX_LAYERS, resolveNetworkOptions, show, type ResolvedNetworkOptions } from './options.js';
+import { isOptionsObject, MAX_LAYERS, networkShape, resolveNetworkOptions, show, type ResolvedNetworkOptions } from './options.js';
 import { checkedPlan } from './plan.js';
+import { OPTIMIZER_NAMES, OPTIMIZERS, type OptimizerName } from './registry.js';
 
 export const FORMAT = 'backprop-wasm/network';
-/** Version 2 hashes the fields with their keys sorted, so a file whose keys were reordered still checks. */
-export const VERSION = 2;
+/**
+ * Version 2 hashes the fields with their keys sorted, so a file whose keys were reordered still
+ * checks; version 3 adds `dropout`. Versions 1 and 2 are read as networks without dropout.
+ */
+export const VERSION = 3;
 
 /** Everything training carries from epoch to epoch: with it, a resumed fit continues bit for bit. */
 export interface TrainingStateJSON {
@@ -22,7 +26,7 @@ export interface TrainingStateJSON {
   beta2Power: number;
   /**
    * The optimiser's state vectors in the parameters' layout: none for SGD, the velocity for momentum,
-   * Adam's m then v (version 1 always wrote two vectors, zeros where unused).
+   * Adam's m then v (version 1 always wrote two vectors, zeros where unused; it is read as the ones in use).
    */
   moments: number[];
 }
@@ -30,7 +34,7 @@ export interface TrainingStateJSON {
 /** The network's options (all but the engine, which the reader chooses), weights, and optionally its training state. */
 export interface NetworkJSON extends Omit<ResolvedNetworkOptions, 'engine'> {
   format: typeof FORMAT;
-  version: 1 | 2;
+  version: 1 | 2 | 3;
   weights: number[][][];
   biases: number[][];
   trainingState?: TrainingStateJSON;
@@ -38,21 +42,14 @@ export interface NetworkJSON extends Omit<ResolvedNetworkOptions, 'engine'> {
   checksum: string;
 }
 
-/** Every field, in the order toJSON writes them (version 1's checksum hashed this order). */
+/** Every field, in the order toJSON writes them (version 1's checksum hashed this order); `dropout` from version 3 on. */
 const FIELDS = [
   'format', 'version', 'layers', 'learningRate', 'activation', 'outputActivation', 'loss', 'seed', 'optimizer', 'l2', 'clipNorm',
-  'init', 'weights', 'biases', 'trainingState',
+  'init', 'dropout', 'weights', 'biases', 'trainingState',
 ] as const;
 const OPTIONAL_FIELDS: readonly string[] = ['trainingState'];
-const OPTIMIZER_FIELDS: Record<string, readonly string[]> = {
-  sgd: ['type'], momentum: ['type', 'momentum', 'nesterov'], adam: ['type', 'beta1', 'beta2', 'epsilon'],
-};
+const optimizerFields = (type: OptimizerName): string[] => ['type', ...Object.keys(OPTIMIZERS[type].settings)];
 const STATE_FIELDS = ['epoch', 'rng', 'step', 'beta1Power', 'beta2Power', 'moments'] as const;
-
-/** How many optimiser-state numbers a checkpoint holds for `paramCount` parameters: the vectors the rule uses. */
-export function momentCount(optimizer: string, paramCount: number): number {
-  return optimizer === 'adam' ? 2 * paramCount : optimizer === 'momentum' ? paramCount : 0;
-}
 
 /** FNV-1a (32-bit) over UTF-16 code units, fed piece by piece: the hash of the pieces' concatenation. */
 class Fnv1a {
@@ -101,7 +98,7 @@ const sortedKeys = (object: object): string[] => Object.keys(object).sort();
 /** Version 1 hashed the fields in the order its writer produced them: rebuilt here, so reordered files still check. */
 function writerOrder(object: object): string[] {
   const keys = Object.keys(object);
-  const known = [...FIELDS, ...STATE_FIELDS, ...new Set(Object.values(OPTIMIZER_FIELDS).flat())];
+  const known = [...FIELDS, ...STATE_FIELDS, ...new Set(OPTIMIZER_NAMES.flatMap(optimizerFields))];
   return known.filter((k) => keys.includes(k));
 }
 
@@ -190,12 +187,8 @@ function checkTrainingState(value: unknown, layers: number[], moments: number): 
   }
 }
 
-/**
- * Parses and checks a serialised network: format, version, every field present and none unknown,
- * the options as create() checks them, the arena size, the weights' and the training state's shapes
- * against the layers, and the checksum. Nothing is allocated for the network until all of it passes.
- */
-export function readNetworkJSON(json: unknown): NetworkJSON {
+/** The object a serialised network (text or object) stands for, once its format and version are known. */
+function parseNetworkJSON(json: unknown): Record<string, unknown> & { version: 1 | 2 | 3 } {
   let parsed: unknown = json;
   if (typeof json === 'string') {
     try {
@@ -207,37 +200,54 @@ export function readNetworkJSON(json: unknown): NetworkJSON {
   if (!isOptionsObject(parsed) || parsed.format !== FORMAT) {
     throw new ValueError('json.format', `not a serialised backprop-wasm network (format must be '${FORMAT}')`);
   }
-  const j = parsed;
-  if (j.version !== 1 && j.version !== 2) {
-    throw new ValueError('json.version', `unsupported version ${show(j.version)}; this library reads versions 1 and ${VERSION}`);
+  if (parsed.version !== 1 && parsed.version !== 2 && parsed.version !== 3) {
+    throw new ValueError('json.version', `unsupported version ${show(parsed.version)}; this library reads versions 1 to ${VERSION}`);
   }
-  checkFields('json', j, [...FIELDS, 'checksum'], OPTIONAL_FIELDS);
+  return parsed as Record<string, unknown> & { version: 1 | 2 | 3 };
+}
+
+/** Checks the fields present and the options they hold, as create() checks them; returns the options resolved. */
+function checkOptions(j: Record<string, unknown> & { version: number }): ResolvedNetworkOptions {
+  checkFields('json', j, [...FIELDS.filter((f) => f !== 'dropout' || j.version >= 3), 'checksum'], OPTIONAL_FIELDS);
   const layers = j.layers;
   if (!Array.isArray(layers) || layers.length < 2 || layers.length > MAX_LAYERS || !allOf(layers, (w) => Number.isSafeInteger(w) && (w as number) > 0)) {
     throw new ValueError('json.layers', `json.layers must be a list of 2 to ${MAX_LAYERS} positive integers; got ${show(layers)}`);
   }
   const optimizer = j.optimizer;
-  if (!isOptionsObject(optimizer) || typeof optimizer.type !== 'string' || !(optimizer.type in OPTIMIZER_FIELDS)) {
-    throw new ValueError('json.optimizer', `json.optimizer must be { type: 'sgd' | 'momentum' | 'adam', … }; got ${show(optimizer)}`);
+  if (!isOptionsObject(optimizer) || typeof optimizer.type !== 'string' || !OPTIMIZER_NAMES.includes(optimizer.type as OptimizerName)) {
+    throw new ValueError('json.optimizer', `json.optimizer must be { type: ${OPTIMIZER_NAMES.map(show).join(' | ')}, … }; got ${show(optimizer)}`);
   }
-  checkFields('json.optimizer', optimizer, OPTIMIZER_FIELDS[optimizer.type]);
+  checkFields('json.optimizer', optimizer, optimizerFields(optimizer.type as OptimizerName));
   try {
-    const { learningRate, activation, outputActivation, loss, seed, l2, clipNorm, init } = j;
-    resolveNetworkOptions({
-      layers, learningRate, activation, outputActivation, loss, seed, optimizer, l2, init, clipNorm: clipNorm === 0 ? undefined : clipNorm,
+    const { learningRate, activation, outputActivation, loss, seed, l2, clipNorm, init, dropout } = j;
+    return resolveNetworkOptions({
+      layers, learningRate, activation, outputActivation, loss, seed, optimizer, l2, init, dropout, clipNorm: clipNorm === 0 ? undefined : clipNorm,
     });
   } catch (error) {
     if (error instanceof ValueError) throw new ValueError(`json.${error.option}`, `json.${error.message}`);
     throw error;
   }
+}
+
+/**
+ * Parses and checks a serialised network: format, version, every field present and none unknown,
+ * the options as create() checks them, the arena size, the weights' and the training state's shapes
+ * against the layers, and the checksum. Nothing is allocated for the network until all of it passes.
+ * Returns it as the current version describes it (no dropout before version 3; only the moments in use).
+ */
+export function readNetworkJSON(json: unknown): NetworkJSON {
+  const j = parseNetworkJSON(json);
+  const options = checkOptions(j);
   // Sizes before contents: a few bytes declaring huge layers are refused before anything is read or allocated.
-  const plan = checkedPlan({ widths: layers, activations: layers.slice(1).map(() => 0), loss: 0, passRows: PASS_ROWS, dataRows: 0 });
-  checkParameters(j, layers);
-  const moments = j.version === 1 ? 2 * plan.paramCount : momentCount(optimizer.type, plan.paramCount);
-  if (j.trainingState !== undefined) checkTrainingState(j.trainingState, layers, moments);
+  const plan = checkedPlan({ ...networkShape(options), passRows: PASS_ROWS, dataRows: 0 });
+  checkParameters(j, options.layers);
+  const inUse = plan.optStateCount;
+  if (j.trainingState !== undefined) checkTrainingState(j.trainingState, options.layers, j.version === 1 ? 2 * plan.paramCount : inUse);
   const { checksum, ...content } = j;
   if (typeof checksum !== 'string' || checksum !== checksumOf(content, j.version)) {
     throw new ValueError('json.checksum', 'checksum mismatch: the file was changed or corrupted after it was written');
   }
-  return j as unknown as NetworkJSON;
+  const read = { ...j, dropout: options.dropout } as unknown as NetworkJSON;
+  if (read.trainingState && j.version === 1) read.trainingState = { ...read.trainingState, moments: read.trainingState.moments.slice(0, inUse) };
+  return read;
 }

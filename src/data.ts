@@ -19,10 +19,8 @@ export type Matrix = Row[] | TypedMatrix;
 /** The form the caller used, so results can mirror it. */
 export type Form = 'rows' | 'typed' | 'vector';
 
-export interface Packed {
-  data: Float32Array;
-  rows: number;
-  cols: number;
+/** Rows packed for an engine, and the form the caller gave them in. */
+export interface Packed extends TypedMatrix {
   form: Form;
 }
 

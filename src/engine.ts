@@ -1,36 +1,39 @@
 // The engine boundary: what the facade asks of an engine. Flat: numbers and packed Float32 rows
 // in, numbers and copies out. Both engines (src/js/, and the WebAssembly core) implement it.
 import type { ArenaPlan } from './plan.js';
+import type { LayerSpec } from './registry.js';
 
 export type EngineName = 'js' | 'wasm';
 
-/** The network's shape as the engine needs it: widths input → output, codes from src/abi.ts. */
+/** The network as the engines run it: its layers desugared into kinds (options.ts), codes from the registry. */
 export interface NetworkShape {
-  widths: readonly number[];
-  /** Activation code of each weight layer. */
-  activations: readonly number[];
+  /** Input width. */
+  inputs: number;
+  layers: readonly LayerSpec[];
+  /** Loss code. */
   loss: number;
+  /** Optimiser state vectors per parameter (the optimiser's registry entry). */
+  stateVectors: number;
 }
 
-/** How updates are made, written into the arena's header: codes and hyper-parameters. */
+/** How updates are made, written into the arena header's persistent words. */
 export interface UpdateRule {
-  /** OPT_SGD, OPT_MOMENTUM, OPT_NESTEROV or OPT_ADAM. */
+  /** The optimiser's code. */
   optimizer: number;
-  momentum: number;
-  beta1: number;
-  beta2: number;
-  epsilon: number;
+  /** Its settings, slot by slot as its registry entry places them (booleans as 1 or 0). */
+  settings: readonly number[];
+  learningRate: number;
   /** Weight decay of the weights (not the biases); 0 for none. */
   l2: number;
   /** Largest global gradient norm; 0 for no clipping. */
   clipNorm: number;
-  /** Count right answers while training (softmax or sigmoid outputs). */
+  /** Count right answers while training (an output activation that classifies). */
   classify: boolean;
 }
 
 /** Everything an optimiser carries from step to step. */
 export interface OptimizerState {
-  /** Two vectors in the parameters' layout: momentum's velocity (then zeros), or Adam's m then v. */
+  /** Its state vectors in the parameters' layout (none for SGD, momentum's velocity, Adam's m then v). */
   moments: Float32Array;
   step: number;
   beta1Power: number;
@@ -59,8 +62,10 @@ export interface Engine {
   releaseData(): void;
   /** Seeds the generator, draws the initial weights by rule `init` (an INIT_ code) and resets the optimiser. */
   initParams(seed: number, init: number): void;
-  /** Sets the update rule used by every later step. */
+  /** Sets the update rule (the learning rate included) used by every later step. */
   setUpdateRule(rule: UpdateRule): void;
+  /** The learning rate in force (as the update rule set it). */
+  readonly learningRate: number;
   /** A copy of every parameter: W1 (out × in, row-major), b1, W2, b2, … */
   getParams(): Float32Array;
   setParams(values: Float32Array): void;
@@ -74,7 +79,7 @@ export interface Engine {
   /** A copy of parameters, generator and optimiser state, for restoreState. */
   saveState(): TrainingState;
   restoreState(state: TrainingState): void;
-  /** Whether every parameter and every optimiser moment is finite: one pass in the engine. */
+  /** Whether every parameter and every optimiser state value is finite: one pass in the engine. */
   stateFinite(): boolean;
   /** Copies the training set in (rows × inputs, rows × outputs) and resets the shuffle order. */
   loadData(x: Float32Array, y: Float32Array, rows: number): void;
@@ -83,19 +88,17 @@ export interface Engine {
    * `losses[offset + e]` and its right answers (when classifying) to `correct[offset + e]`.
    * Stops after the first epoch whose loss is not finite; returns how many ran.
    */
-  trainEpochs(
-    epochs: number, batchSize: number, shuffle: boolean, learningRate: number, losses: Float64Array, correct: Float64Array, offset: number,
-  ): number;
+  trainEpochs(epochs: number, batchSize: number, shuffle: boolean, losses: Float64Array, correct: Float64Array, offset: number): number;
   /** One gradient step on these rows as one batch; returns their summed loss before the step. */
-  trainBatch(x: Float32Array, y: Float32Array, rows: number, learningRate: number): number;
+  trainBatch(x: Float32Array, y: Float32Array, rows: number): number;
   /**
    * trainBatch, undone when it leaves the loss, a parameter or a moment in use non-finite: then it
    * returns NaN and the network is as before. Saves only what a step changes, into a reused buffer.
    */
-  trainBatchOrUndo(x: Float32Array, y: Float32Array, rows: number, learningRate: number): number;
-  /** Forward and backward without a step (gradients then readable by getGrads); returns the summed loss. */
+  trainBatchOrUndo(x: Float32Array, y: Float32Array, rows: number): number;
+  /** Forward (dropout on, as in training) and backward without a step (gradients then readable by getGrads); returns the summed loss. */
   computeGradients(x: Float32Array, y: Float32Array, rows: number): number;
-  /** The summed loss over these rows, and how many of them the network gets right. */
+  /** The summed loss over these rows, and how many of them the network gets right (dropout off). */
   evaluate(x: Float32Array, y: Float32Array, rows: number): { loss: number; correct: number };
   /** Writes rows × outputs predictions to `out`. */
   predict(x: Float32Array, rows: number, out: Float32Array): void;

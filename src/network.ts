@@ -1,14 +1,15 @@
 // The public NeuralNetwork: the seed's verbs over an engine. Validates at the boundary, keeps the
 // options, logs; every number is computed by the engine.
-import { FORMAT, momentCount, readNetworkJSON, VERSION, withChecksum, type NetworkJSON } from './checkpoint.js';
+import { FORMAT, readNetworkJSON, VERSION, withChecksum, type NetworkJSON } from './checkpoint.js';
 import {
   checkProbabilities, checkSameRows, classesOf, floats, isClassList, pack, packClasses, rowCount, takeRows, unpack,
   type Matrix, type Packed, type Row, type TypedMatrix,
 } from './data.js';
 import type { Engine, EngineName } from './engine.js';
-import { createEngine } from './engines.js';
+import { createEngine } from './create-engine.js';
 import { DivergenceError, MemoryError, ShapeError, StateError, ValueError } from './errors.js';
 import { allocate, ARENA_LIMIT } from './plan.js';
+import { classifies } from './registry.js';
 import { runSliced, Training, type FitHistory, type FitProgress } from './training.js';
 import { trainInThread } from './worker-client.js';
 import type { ErrorDetails } from './worker-protocol.js';
@@ -64,7 +65,7 @@ export class NeuralNetwork {
   private epochsTrained = 0;
   private running?: Running;
 
-  private constructor(private readonly options: ResolvedNetworkOptions, private readonly core: Engine) {
+  private constructor(private readonly options: ResolvedNetworkOptions, private readonly backend: Engine) {
     this.rate = options.learningRate;
   }
 
@@ -88,16 +89,14 @@ export class NeuralNetwork {
     const net = await NeuralNetwork.create({
       layers: j.layers, learningRate: j.learningRate, activation: j.activation, outputActivation: j.outputActivation,
       loss: j.loss, seed: j.seed, engine: (o.engine ?? 'auto') as EngineChoice, optimizer: j.optimizer, l2: j.l2,
-      clipNorm: j.clipNorm === 0 ? undefined : j.clipNorm, init: j.init,
+      clipNorm: j.clipNorm === 0 ? undefined : j.clipNorm, init: j.init, dropout: j.dropout,
     });
     net.setWeights({ weights: j.weights, biases: j.biases });
     const state = j.trainingState;
     if (state) {
-      net.core.setRngState(Uint32Array.from(state.rng));
-      const allMoments = new Float32Array(2 * net.core.plan.paramCount); // the vectors the rule does not use are zeros
-      allMoments.set(state.moments);
-      net.core.setOptimizerState({
-        moments: allMoments, step: state.step, beta1Power: state.beta1Power, beta2Power: state.beta2Power,
+      net.backend.setRngState(Uint32Array.from(state.rng));
+      net.backend.setOptimizerState({
+        moments: Float32Array.from(state.moments), step: state.step, beta1Power: state.beta1Power, beta2Power: state.beta2Power,
       });
       net.epochsTrained = state.epoch;
     }
@@ -115,7 +114,7 @@ export class NeuralNetwork {
 
   /** The engine computing for this network. */
   get engine(): EngineName {
-    return this.core.name;
+    return this.backend.name;
   }
 
   get learningRate(): number {
@@ -124,7 +123,9 @@ export class NeuralNetwork {
 
   set learningRate(value: number) {
     this.assertIdle('setting learningRate');
-    this.rate = learningRateValue('learningRate', value);
+    const rate = learningRateValue('learningRate', value);
+    this.backend.setUpdateRule(updateRule(this.options, rate));
+    this.rate = rate;
   }
 
   /**
@@ -140,6 +141,8 @@ export class NeuralNetwork {
   get activation(): ResolvedNetworkOptions['activation'] { return this.options.activation; }
   get outputActivation(): ResolvedNetworkOptions['outputActivation'] { return this.options.outputActivation; }
   get loss(): ResolvedNetworkOptions['loss'] { return this.options.loss; }
+  /** The dropout rate after each hidden layer (0: none). */
+  get dropout(): number[] { return [...this.options.dropout]; }
 
   /**
    * Trains for `epochs` epochs. Logs `[INFO] epoch=N, loss=…` (calculateLoss over the training set) at
@@ -166,15 +169,15 @@ export class NeuralNetwork {
   /** Validates the data and sets up a run. */
   private training(X: unknown, y: unknown, fit: ResolvedFitOptions): Training {
     const { x, t, validation } = this.split(X, y, fit);
-    return new Training(this.core, x, t, fit, this.rate, validation, this.classifies);
+    return new Training(this.backend, x, t, fit, validation, this.classifies);
   }
 
   /** Ends the fit in flight: counts its epochs, gives back the data region, and disposes if asked to meanwhile. */
   private settle(run: Training | undefined, fit: ResolvedFitOptions): void {
     if (run) this.epochsTrained += run.epochsDone;
     this.running = undefined;
-    if (this.disposed) this.core.dispose();
-    else if (!fit.keepData) this.core.releaseData();
+    if (this.disposed) this.backend.dispose();
+    else if (!fit.keepData) this.backend.releaseData();
   }
 
   /**
@@ -185,7 +188,7 @@ export class NeuralNetwork {
     const rows = rowCount(X);
     if (rows !== undefined) {
       const trainRows = fit.validationData ? rows : rows - Math.round(rows * fit.validationSplit);
-      if (trainRows > 0) this.core.checkRoom(Math.min(fit.batchSize, trainRows), trainRows);
+      if (trainRows > 0) this.backend.checkRoom(Math.min(fit.batchSize, trainRows), trainRows);
     }
     const { x, t } = this.packPair(X, y);
     if (fit.validationData) return { x, t, validation: this.packPair(fit.validationData[0], fit.validationData[1], 'none', 'validationData') };
@@ -201,9 +204,9 @@ export class NeuralNetwork {
     return { x: takeRows(x, trainRows), t: takeRows(t, trainRows), validation: { x: takeRows(x, valRows), t: takeRows(t, valRows) } };
   }
 
-  /** Softmax or sigmoid outputs: accuracy is reported and predictClass means something. */
+  /** Outputs that are class scores (softmax or sigmoid): accuracy is reported and predictClass means something. */
   private get classifies(): boolean {
-    return this.options.outputActivation === 'softmax' || this.options.outputActivation === 'sigmoid';
+    return classifies(this.options.outputActivation);
   }
 
   /**
@@ -247,24 +250,24 @@ export class NeuralNetwork {
   ): Promise<FitHistory> {
     const { log, onEpochEnd: _callbacksStayHere, validationData: _packedAlready, ...settings } = fit;
     // Copies: the buffers are transferred, and the caller's arrays stay theirs.
-    const rows = (p: Packed): { data: Float32Array; rows: number; cols: number } => ({ data: p.data.slice(), rows: p.rows, cols: p.cols });
+    const rows = (p: Packed): TypedMatrix => ({ data: p.data.slice(), rows: p.rows, cols: p.cols });
     const cancel = new AbortController();
     this.running = { call: 'fitAsync', cancel: (error) => cancel.abort(error) };
     let outcome;
     try {
       outcome = await trainInThread({
-        type: 'fit', engine: this.core.name,
+        type: 'fit', engine: this.backend.name,
         shape: networkShape(this.options),
-        rule: updateRule(this.options), params: this.core.getParams(), rng: this.core.getRngState(), optimizer: this.core.getOptimizerState(),
+        rule: updateRule(this.options, this.rate), params: this.backend.getParams(), rng: this.backend.getRngState(),
+        optimizer: this.backend.getOptimizerState(),
         x: rows(x), t: rows(t), validation: validation && { x: rows(validation.x), t: rows(validation.t) },
         fit: { ...settings, validationSplit: 0 }, // the validation rows, if any, travel ready-made
-        learningRate: this.rate, classify: this.classifies,
       }, { signal, cancel: cancel.signal, log, onProgress });
     } finally {
       this.settle(undefined, fit);
     }
     // The thread's final state: after its last epoch, or as a divergence or an abort left it.
-    this.core.restoreState(outcome.state);
+    this.backend.restoreState(outcome.state);
     this.epochsTrained += outcome.state.history.epochs;
     if (outcome.ok) return outcome.state.history;
     if ('callbackError' in outcome) throw outcome.callbackError;
@@ -280,7 +283,7 @@ export class NeuralNetwork {
   fitPartial(X: Matrix | Row, y: Targets): number {
     this.assertIdle('fitPartial');
     const { x, t } = this.packPair(X, y, 'row', '', true);
-    const loss = this.core.trainBatchOrUndo(x.data, t.data, x.rows, this.rate) / x.rows;
+    const loss = this.backend.trainBatchOrUndo(x.data, t.data, x.rows) / x.rows;
     if (Number.isNaN(loss)) {
       throw new DivergenceError(0,
         'this step would make the loss, the weights or the optimiser state non-finite; it was undone. ' +
@@ -305,7 +308,7 @@ export class NeuralNetwork {
     const x = pack('X', X, this.inputs, 'row');
     this.assertAlive(); // a getter in the data may have disposed the network while it was read
     const out = floats('predictions', x.rows * this.outputs);
-    this.core.predict(x.data, x.rows, out);
+    this.backend.predict(x.data, x.rows, out);
     for (let i = 0; i < out.length; i++) {
       if (Number.isFinite(out[i])) continue;
       const row = Math.floor(i / this.outputs);
@@ -327,7 +330,7 @@ export class NeuralNetwork {
   calculateLoss(X: Matrix | Row, y: Targets): number {
     this.assertAlive();
     const { x, t } = this.packPair(X, y, 'row');
-    const { loss } = this.core.evaluate(x.data, t.data, x.rows);
+    const { loss } = this.backend.evaluate(x.data, t.data, x.rows);
     return Number.isFinite(loss) ? loss : this.overflow(X, 'loss', loss);
   }
 
@@ -335,7 +338,7 @@ export class NeuralNetwork {
   evaluate(X: Matrix | Row, y: Targets): { loss: number; accuracy?: number } {
     this.assertAlive();
     const { x, t } = this.packPair(X, y, 'row');
-    const { loss, correct } = this.core.evaluate(x.data, t.data, x.rows);
+    const { loss, correct } = this.backend.evaluate(x.data, t.data, x.rows);
     if (!Number.isFinite(loss)) this.overflow(X, 'loss', loss);
     return this.classifies ? { loss: loss / x.rows, accuracy: correct / x.rows } : { loss: loss / x.rows };
   }
@@ -354,8 +357,8 @@ export class NeuralNetwork {
   computeGradients(X: Matrix | Row, y: Targets): Weights & { loss: number } {
     this.assertAlive();
     const { x, t } = this.packPair(X, y, 'row', '', true);
-    const loss = this.core.computeGradients(x.data, t.data, x.rows) / x.rows;
-    const grads = this.core.getGrads();
+    const loss = this.backend.computeGradients(x.data, t.data, x.rows) / x.rows;
+    const grads = this.backend.getGrads();
     if (!Number.isFinite(loss)) this.overflow(X, 'loss', loss);
     if (!grads.every(Number.isFinite)) this.overflow(X, 'gradient', grads.find((g) => !Number.isFinite(g))!);
     return { loss, ...this.nest(grads) };
@@ -364,32 +367,30 @@ export class NeuralNetwork {
   /** A copy of the weights and biases. */
   getWeights(): Weights {
     this.assertAlive();
-    return this.nest(this.core.getParams());
+    return this.nest(this.backend.getParams());
   }
 
   /** Replaces every weight and bias; shapes must match getWeights() and every value be finite. */
   setWeights(values: Weights): void {
     this.assertIdle('setWeights');
-    const L = this.options.layers.length - 1;
+    const { parameters, paramCount } = this.backend.plan;
+    const L = parameters.length;
     if (typeof values !== 'object' || values === null || !Array.isArray(values.weights) || !Array.isArray(values.biases)) {
       throw new ShapeError('weights', 'setWeights expects { weights: number[][][], biases: number[][] }');
     }
     if (values.weights.length !== L || values.biases.length !== L) {
       throw new ShapeError('weights', `expected ${L} weight matrices and ${L} bias vectors; got ${values.weights.length} and ${values.biases.length}`);
     }
-    const flat = new Float32Array(this.core.plan.paramCount);
-    let at = 0;
-    for (let l = 0; l < L; l++) {
-      const OC = this.options.layers[l + 1];
-      const w = pack(`weights[${l}]`, values.weights[l], this.options.layers[l]);
-      if (w.rows !== OC) throw new ShapeError(`weights[${l}]`, `weights[${l}] has ${w.rows} rows; layer ${l + 1} has ${OC} units`);
-      const b = pack(`biases[${l}]`, values.biases[l], OC, 'row');
-      if (b.rows !== 1) throw new ShapeError(`biases[${l}]`, `biases[${l}] must be one array of ${OC} numbers`);
-      flat.set(w.data, at);
-      flat.set(b.data, at + w.data.length);
-      at += w.data.length + b.data.length;
-    }
-    this.core.setParams(flat);
+    const flat = new Float32Array(paramCount);
+    parameters.forEach(({ rows, cols, weight, bias }, l) => {
+      const w = pack(`weights[${l}]`, values.weights[l], cols);
+      if (w.rows !== rows) throw new ShapeError(`weights[${l}]`, `weights[${l}] has ${w.rows} rows; layer ${l + 1} has ${rows} units`);
+      const b = pack(`biases[${l}]`, values.biases[l], rows, 'row');
+      if (b.rows !== 1) throw new ShapeError(`biases[${l}]`, `biases[${l}] must be one array of ${rows} numbers`);
+      flat.set(w.data, weight);
+      flat.set(b.data, bias);
+    });
+    this.backend.setParams(flat);
   }
 
   /**
@@ -405,16 +406,16 @@ export class NeuralNetwork {
     if (o.trainingState !== undefined && typeof o.trainingState !== 'boolean') {
       throw new ValueError('trainingState', `trainingState must be true or false; got ${show(o.trainingState)}`);
     }
-    const { layers, activation, outputActivation, loss, seed, optimizer, l2, clipNorm, init } = this.options;
+    const { layers, activation, outputActivation, loss, seed, optimizer, l2, clipNorm, init, dropout } = this.options;
     const content: Omit<NetworkJSON, 'checksum'> = {
       format: FORMAT, version: VERSION, layers: [...layers], learningRate: this.rate, activation, outputActivation, loss, seed,
-      optimizer: { ...optimizer }, l2, clipNorm, init, ...this.getWeights(),
+      optimizer: { ...optimizer }, l2, clipNorm, init, dropout: [...dropout], ...this.getWeights(),
     };
     if (o.trainingState) {
-      const state = this.core.getOptimizerState();
-      const moments = state.moments.subarray(0, momentCount(optimizer.type, this.core.plan.paramCount));
+      const state = this.backend.getOptimizerState();
+      const moments = state.moments;
       content.trainingState = {
-        epoch: this.epoch, rng: Array.from(this.core.getRngState()), step: state.step, beta1Power: state.beta1Power, beta2Power: state.beta2Power,
+        epoch: this.epoch, rng: Array.from(this.backend.getRngState()), step: state.step, beta1Power: state.beta1Power, beta2Power: state.beta2Power,
         moments: allocate(8 * moments.length, `an array of the optimiser state's ${moments.length} numbers`, () => Array.from(moments),
           'toJSON() without trainingState keeps the weights'),
       };
@@ -430,7 +431,7 @@ export class NeuralNetwork {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    if (!this.running) this.core.dispose();
+    if (!this.running) this.backend.dispose();
     else this.running.cancel?.(new StateError('the network was disposed during fitAsync; training stopped'));
   }
 
@@ -476,7 +477,7 @@ export class NeuralNetwork {
    */
   private packPair(X: unknown, y: unknown, xVector: 'row' | 'none' = 'none', name = '', onePass = false): { x: Packed; t: Packed } {
     const rows = rowCount(X);
-    if (onePass && rows !== undefined) this.core.checkRoom(rows, 0);
+    if (onePass && rows !== undefined) this.backend.checkRoom(rows, 0);
     const x = pack(name ? `${name}[0]` : 'X', X, this.inputs, xVector);
     const yName = name ? `${name}[1]` : 'y';
     const classes = this.options.outputActivation === 'softmax' && x.form !== 'vector' && isClassList(y);
@@ -488,20 +489,12 @@ export class NeuralNetwork {
     return { x, t };
   }
 
-  /** Splits a flat parameter-layout vector into per-layer nested arrays. */
+  /** Splits a vector in the parameters' layout (the plan's) into per-layer nested arrays. */
   private nest(flat: Float32Array): Weights {
-    const weights: number[][][] = [];
-    const biases: number[][] = [];
-    const widths = this.options.layers;
-    let at = 0;
-    for (let l = 0; l + 1 < widths.length; l++) {
-      const C = widths[l], OC = widths[l + 1];
-      const w = unpack(flat.subarray(at, at + OC * C), OC, C, 'rows') as number[][];
-      weights.push(w);
-      at += OC * C;
-      biases.push(Array.from(flat.subarray(at, at + OC)));
-      at += OC;
-    }
-    return { weights, biases };
+    const { parameters } = this.backend.plan;
+    return {
+      weights: parameters.map(({ rows, cols, weight }) => unpack(flat.subarray(weight, weight + rows * cols), rows, cols, 'rows') as number[][]),
+      biases: parameters.map(({ rows, bias }) => Array.from(flat.subarray(bias, bias + rows))),
+    };
   }
 }

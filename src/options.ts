@@ -1,33 +1,19 @@
-// Options of the network and of fit: their types, defaults and validation, done once here.
-import {
-  ACT_IDENTITY, ACT_LEAKY_RELU, ACT_RELU, ACT_SIGMOID, ACT_SOFTMAX, ACT_TANH, INIT_HE_NORMAL, INIT_HE_UNIFORM, INIT_SEED,
-  INIT_XAVIER_NORMAL, INIT_XAVIER_UNIFORM, LOSS_CROSS_ENTROPY, LOSS_MSE, OPT_ADAM, OPT_MOMENTUM, OPT_NESTEROV, OPT_SGD,
-} from './abi.js';
+// Options of the network and of fit: their types, defaults and validation (the network's checked
+// against the registries), and the network's options desugared into the layers the engines run.
+import { INIT_HE_NORMAL, INIT_HE_UNIFORM, INIT_SEED, INIT_XAVIER_NORMAL, INIT_XAVIER_UNIFORM, SETTING_SLOTS } from './abi.js';
 import type { NetworkShape, UpdateRule } from './engine.js';
 import { ValueError } from './errors.js';
+import {
+  ACTIVATION_NAMES, classifies, LOSS_NAMES, LOSSES, OPTIMIZER_NAMES, OPTIMIZERS,
+  type Activation, type LayerSpec, type Loss, type OptimizerOptions, type OutputActivation, type ResolvedOptimizer, type SettingEntry,
+  OUTPUT_ACTIVATION_NAMES,
+} from './registry.js';
 
-export type Activation = 'sigmoid' | 'tanh' | 'relu' | 'leakyRelu' | 'identity';
-export type OutputActivation = Activation | 'softmax';
-export type Loss = 'mse' | 'crossEntropy';
+export type { Activation, Loss, OptimizerOptions, OutputActivation, ResolvedOptimizer } from './registry.js';
 export type EngineChoice = 'js' | 'wasm' | 'auto';
 /** Weight initialisation: the seed's normal/√fan_in, Glorot (Xavier) or He; 'xavier' is xavierUniform, 'he' heNormal. */
 export type Init = 'seed' | 'xavier' | 'xavierUniform' | 'xavierNormal' | 'he' | 'heUniform' | 'heNormal';
 
-export type OptimizerOptions =
-  | { type: 'sgd' }
-  | { type: 'momentum'; /** @default 0.9 */ momentum?: number; /** @default false */ nesterov?: boolean }
-  | { type: 'adam'; /** @default 0.9 */ beta1?: number; /** @default 0.999 */ beta2?: number; /** @default 1e-8 */ epsilon?: number };
-
-/** The optimiser with every default filled in. */
-export type ResolvedOptimizer =
-  | { type: 'sgd' }
-  | { type: 'momentum'; momentum: number; nesterov: boolean }
-  | { type: 'adam'; beta1: number; beta2: number; epsilon: number };
-
-export const ACTIVATION_CODES: Record<OutputActivation, number> = {
-  identity: ACT_IDENTITY, sigmoid: ACT_SIGMOID, tanh: ACT_TANH, relu: ACT_RELU, leakyRelu: ACT_LEAKY_RELU, softmax: ACT_SOFTMAX,
-};
-export const LOSS_CODES: Record<Loss, number> = { mse: LOSS_MSE, crossEntropy: LOSS_CROSS_ENTROPY };
 export const INIT_CODES: Record<Init, number> = {
   seed: INIT_SEED, xavier: INIT_XAVIER_UNIFORM, xavierUniform: INIT_XAVIER_UNIFORM, xavierNormal: INIT_XAVIER_NORMAL,
   he: INIT_HE_NORMAL, heUniform: INIT_HE_UNIFORM, heNormal: INIT_HE_NORMAL,
@@ -58,6 +44,12 @@ export interface NetworkOptions {
   clipNorm?: number;
   /** How the first weights are drawn, from the seeded generator. @default 'seed' */
   init?: Init;
+  /**
+   * Inverted dropout after each hidden layer's activation while training (fit, fitPartial,
+   * computeGradients; never in predict or evaluate): the share of units dropped, one rate for every
+   * hidden layer or one per hidden layer, each in [0, 1). Masks come from the seeded generator. @default 0
+   */
+  dropout?: number | number[];
 }
 
 export interface ResolvedNetworkOptions {
@@ -73,6 +65,8 @@ export interface ResolvedNetworkOptions {
   /** 0: no clipping. */
   clipNorm: number;
   init: Init;
+  /** One rate per hidden layer (0: no dropout there). */
+  dropout: number[];
 }
 
 export interface FitOptions {
@@ -146,13 +140,12 @@ export interface ResolvedFitOptions {
   keepData: boolean;
 }
 
-const HIDDEN_ACTIVATIONS: readonly Activation[] = ['sigmoid', 'tanh', 'relu', 'leakyRelu', 'identity'];
-const OUTPUT_ACTIVATIONS: readonly OutputActivation[] = [...HIDDEN_ACTIVATIONS, 'softmax'];
-const LOSSES: readonly Loss[] = ['mse', 'crossEntropy'];
 const ENGINES: readonly EngineChoice[] = ['js', 'wasm', 'auto'];
-const NETWORK_KEYS = [
+/** The network's options, in the order a checkpoint writes them (engine and alpha aside). */
+export const NETWORK_KEYS = [
   'layers', 'learningRate', 'alpha', 'activation', 'outputActivation', 'loss', 'seed', 'engine', 'optimizer', 'l2', 'clipNorm', 'init',
-];
+  'dropout',
+] as const;
 const FIT_KEYS = [
   'epochs', 'batchSize', 'shuffle', 'displayUpdate', 'log', 'onEpochEnd', 'validationSplit', 'validationData', 'earlyStopping', 'tolerance',
   'keepData',
@@ -243,48 +236,62 @@ function inRange(option: string, value: unknown, min: number, max: number, fallb
   return value;
 }
 
+/** One optimiser setting as its registry entry describes it. */
+function setting(option: string, value: unknown, entry: SettingEntry): number | boolean {
+  if (entry.type === 'boolean') {
+    if (value === undefined) return entry.default;
+    if (typeof value !== 'boolean') throw new ValueError(option, `${option} must be true or false; got ${show(value)}`);
+    return value;
+  }
+  const { min = -Infinity, max = Infinity, above } = entry;
+  return float32(option, value, { min, max, above }, entry.default as number);
+}
+
 function resolveOptimizer(value: unknown): ResolvedOptimizer {
   const spec = value === undefined ? { type: 'sgd' } : typeof value === 'string' ? { type: value } : value;
   if (!isOptionsObject(spec)) throw new ValueError('optimizer', `optimizer must be a name or { type, … }; got ${show(value)}`);
-  const type = oneOf('optimizer', spec.type, ['sgd', 'momentum', 'adam'] as const, 'sgd');
-  const keys = { sgd: ['type'], momentum: ['type', 'momentum', 'nesterov'], adam: ['type', 'beta1', 'beta2', 'epsilon'] }[type];
-  checkKeys(`'${type}' optimizer`, spec, keys);
-  if (type === 'momentum') {
-    if (spec.nesterov !== undefined && typeof spec.nesterov !== 'boolean') {
-      throw new ValueError('optimizer.nesterov', `optimizer.nesterov must be true or false; got ${show(spec.nesterov)}`);
-    }
-    return { type, momentum: float32('optimizer.momentum', spec.momentum, { min: 0, max: 1 }, 0.9), nesterov: spec.nesterov ?? false };
-  }
-  if (type === 'adam') {
-    return {
-      type,
-      beta1: float32('optimizer.beta1', spec.beta1, { min: 0, max: 1 }, 0.9),
-      beta2: float32('optimizer.beta2', spec.beta2, { min: 0, max: 1 }, 0.999),
-      epsilon: float32('optimizer.epsilon', spec.epsilon, { min: 0, max: Infinity, above: true }, 1e-8),
-    };
-  }
-  return { type: 'sgd' };
+  const type = oneOf('optimizer', spec.type, OPTIMIZER_NAMES, 'sgd');
+  const settings: Record<string, SettingEntry> = OPTIMIZERS[type].settings;
+  checkKeys(`'${type}' optimizer`, spec, ['type', ...Object.keys(settings)]);
+  const resolved: Record<string, unknown> = { type };
+  for (const [key, entry] of Object.entries(settings)) resolved[key] = setting(`optimizer.${key}`, spec[key], entry);
+  return resolved as ResolvedOptimizer;
 }
 
-/** The engine's view of the network: widths, the activation code of each layer (hidden ones, then the output), the loss code. */
+/**
+ * The layers the engines run: each hidden width becomes a dense layer, its activation (none for the
+ * identity) and its dropout (when the rate is above 0); the output a dense layer and its activation.
+ */
+export function layerSpecs(options: Pick<ResolvedNetworkOptions, 'layers' | 'activation' | 'outputActivation' | 'dropout'>): LayerSpec[] {
+  const { layers, activation, outputActivation, dropout } = options;
+  const specs: LayerSpec[] = [];
+  for (let l = 1; l < layers.length; l++) {
+    const output = l === layers.length - 1;
+    specs.push({ kind: 'dense', units: layers[l] });
+    const f = output ? outputActivation : activation;
+    if (f !== 'identity') specs.push({ kind: 'activation', activation: f });
+    if (!output && dropout[l - 1] > 0) specs.push({ kind: 'dropout', rate: dropout[l - 1] });
+  }
+  return specs;
+}
+
+/** The engine's view of the network: its layers desugared into kinds, the loss code, the optimiser's state size. */
 export function networkShape(options: ResolvedNetworkOptions): NetworkShape {
-  const { layers, activation, outputActivation, loss } = options;
   return {
-    widths: layers,
-    activations: layers.slice(1).map((_, l) => ACTIVATION_CODES[l === layers.length - 2 ? outputActivation : activation]),
-    loss: LOSS_CODES[loss],
+    inputs: options.layers[0], layers: layerSpecs(options), loss: LOSSES[options.loss].code,
+    stateVectors: OPTIMIZERS[options.optimizer.type].stateVectors,
   };
 }
 
-/** The header's update rule for these options. */
-export function updateRule(options: ResolvedNetworkOptions): UpdateRule {
-  const o = options.optimizer;
+/** The header's update rule for these options, with the learning rate in force. */
+export function updateRule(options: ResolvedNetworkOptions, learningRate = options.learningRate): UpdateRule {
+  const { type, ...given } = options.optimizer;
+  const settings = new Array<number>(SETTING_SLOTS).fill(0);
+  const entries: Record<string, SettingEntry> = OPTIMIZERS[type].settings;
+  for (const [key, value] of Object.entries(given) as [string, number | boolean][]) settings[entries[key].slot] = Number(value);
   return {
-    optimizer: o.type === 'adam' ? OPT_ADAM : o.type === 'momentum' ? (o.nesterov ? OPT_NESTEROV : OPT_MOMENTUM) : OPT_SGD,
-    momentum: o.type === 'momentum' ? o.momentum : 0,
-    beta1: o.type === 'adam' ? o.beta1 : 0, beta2: o.type === 'adam' ? o.beta2 : 0, epsilon: o.type === 'adam' ? o.epsilon : 0,
-    l2: options.l2, clipNorm: options.clipNorm,
-    classify: options.outputActivation === 'softmax' || options.outputActivation === 'sigmoid',
+    optimizer: OPTIMIZERS[type].code, settings, learningRate, l2: options.l2, clipNorm: options.clipNorm,
+    classify: classifies(options.outputActivation),
   };
 }
 
@@ -320,14 +327,15 @@ export function resolveNetworkOptions(options: unknown): ResolvedNetworkOptions 
   const rateName = o.learningRate !== undefined ? 'learningRate' : 'alpha';
   const rate = o[rateName];
   const learningRate = rate === undefined ? 0.1 : learningRateValue(rateName, rate);
-  const activation = oneOf('activation', o.activation, HIDDEN_ACTIVATIONS, 'sigmoid');
-  const outputActivation = oneOf('outputActivation', o.outputActivation, OUTPUT_ACTIVATIONS, activation);
-  const loss = oneOf('loss', o.loss, LOSSES, 'mse');
+  const activation = oneOf('activation', o.activation, ACTIVATION_NAMES, 'sigmoid');
+  const outputActivation = oneOf('outputActivation', o.outputActivation, OUTPUT_ACTIVATION_NAMES, activation);
+  const loss = oneOf('loss', o.loss, LOSS_NAMES, 'mse');
   if (outputActivation === 'softmax' && layers[layers.length - 1] < 2) {
     throw new ValueError('outputActivation', `outputActivation 'softmax' needs at least 2 output units; layers ends in ${layers[layers.length - 1]}`);
   }
-  if (loss === 'crossEntropy' && outputActivation !== 'softmax' && outputActivation !== 'sigmoid') {
-    throw new ValueError('loss', `loss 'crossEntropy' needs outputActivation 'softmax' or 'sigmoid'; got '${outputActivation}'`);
+  const lossOutputs: readonly OutputActivation[] | undefined = (LOSSES[loss] as { outputs?: readonly OutputActivation[] }).outputs;
+  if (lossOutputs && !lossOutputs.includes(outputActivation)) {
+    throw new ValueError('loss', `loss '${loss}' needs outputActivation ${lossOutputs.map(show).join(' or ')}; got '${outputActivation}'`);
   }
   const seed = o.seed === undefined ? randomSeed() : integer('seed', o.seed, 0, undefined, 0xffffffff);
   const engine = oneOf('engine', o.engine, ENGINES, 'auto');
@@ -336,7 +344,25 @@ export function resolveNetworkOptions(options: unknown): ResolvedNetworkOptions 
   if (l2 !== 0 && Math.fround(l2) === 0) throw new ValueError('l2', `l2 must be 0 or a number float32 keeps above 0; got ${show(l2)}, which float32 stores as 0`);
   const clipNorm = o.clipNorm === undefined ? 0 : float32('clipNorm', o.clipNorm, { min: 0, max: Infinity, above: true });
   const init = oneOf('init', o.init, INITS, 'seed');
-  return { layers, learningRate, activation, outputActivation, loss, seed, engine, optimizer, l2, clipNorm, init };
+  const dropout = dropoutRates(o.dropout, layers.length - 2);
+  return { layers, learningRate, activation, outputActivation, loss, seed, engine, optimizer, l2, clipNorm, init, dropout };
+}
+
+/** The dropout option as one rate per hidden layer, each in [0, 1). */
+function dropoutRates(value: unknown, hidden: number): number[] {
+  if (value === undefined) return new Array<number>(hidden).fill(0);
+  const rate = (option: string, v: unknown): number => inRange(option, v, 0, 1, 0);
+  if (!Array.isArray(value)) {
+    const r = rate('dropout', value);
+    if (r > 0 && hidden === 0) throw new ValueError('dropout', `dropout applies to hidden layers, and these layers have none; got ${show(value)}`);
+    return new Array<number>(hidden).fill(r);
+  }
+  if (value.length !== hidden) {
+    throw new ValueError('dropout', `dropout as a list needs one rate per hidden layer (${hidden}); got ${value.length}`);
+  }
+  const rates: number[] = [];
+  for (let i = 0; i < value.length; i++) rates.push(rate(`dropout[${i}]`, value[i])); // a loop: holes are refused, not skipped
+  return rates;
 }
 
 /** The most epochs one fit may be asked for. */

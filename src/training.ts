@@ -38,8 +38,7 @@ export class Training {
 
   constructor(
     private readonly core: Engine, private readonly x: Packed, private readonly t: Packed,
-    private readonly fit: ResolvedFitOptions, private readonly learningRate: number,
-    private readonly validation?: { x: Packed; t: Packed }, private readonly classify = false,
+    private readonly fit: ResolvedFitOptions, private readonly validation?: { x: Packed; t: Packed }, private readonly classify = false,
   ) {
     this.batchSize = Math.min(fit.batchSize, x.rows);
     core.reserve(this.batchSize, x.rows);
@@ -74,7 +73,7 @@ export class Training {
     if (!everyEpoch) while (end < fit.epochs && end - start < most && !this.logs(end)) end++;
     this.makeRoom(end);
     const before = core.saveState();
-    const ran = core.trainEpochs(end - start, this.batchSize, fit.shuffle, this.learningRate, this.sums, this.correct, start);
+    const ran = core.trainEpochs(end - start, this.batchSize, fit.shuffle, this.sums, this.correct, start);
     if (ran < end - start || !Number.isFinite(this.sums[end - 1]) || !core.stateFinite()) this.diverged(start, end, before);
     this.done = end;
     const logs: EpochLogs = { loss: this.lastLoss };
@@ -106,7 +105,7 @@ export class Training {
     core.restoreState(before);
     for (let epoch = start; epoch < end; epoch++) {
       const last = core.saveState();
-      const ran = core.trainEpochs(1, this.batchSize, fit.shuffle, this.learningRate, this.sums, this.correct, epoch);
+      const ran = core.trainEpochs(1, this.batchSize, fit.shuffle, this.sums, this.correct, epoch);
       if (ran === 1 && Number.isFinite(this.sums[epoch]) && core.stateFinite()) continue;
       core.restoreState(last);
       this.done = epoch;
@@ -114,7 +113,7 @@ export class Training {
       throw new DivergenceError(epoch + 1,
         `training diverged at epoch ${epoch + 1}: ${Number.isFinite(loss) ? 'the parameters or optimiser state' : `the loss is ${loss}, and the parameters`} ` +
         `stopped being finite. The weights, optimiser state and generator are those after epoch ${epoch} of this fit, the last ` +
-        `finite one (net.epoch counts it). Try a smaller learningRate (now ${this.learningRate}), clipNorm, or scaled inputs.`);
+        `finite one (net.epoch counts it). Try a smaller learningRate (now ${core.learningRate}), clipNorm, or scaled inputs.`);
     }
     // The engines are deterministic, so the replay must break where the run did; if not, say so rather than go on.
     core.restoreState(before);

@@ -1,10 +1,9 @@
 // The messages between fitAsync({ worker: true }) and its training thread (src/worker.ts).
 // Only these cross: one request, a few log and progress messages, and the final state.
+import type { TypedMatrix } from './data.js';
 import type { EngineName, NetworkShape, OptimizerState, UpdateRule } from './engine.js';
 import type { ResolvedFitOptions } from './options.js';
 import type { FitHistory } from './training.js';
-
-type Rows = { data: Float32Array; rows: number; cols: number };
 
 export interface FitRequest {
   type: 'fit';
@@ -14,13 +13,11 @@ export interface FitRequest {
   params: Float32Array;
   rng: Uint32Array;
   optimizer: OptimizerState;
-  x: Rows;
-  t: Rows;
-  validation?: { x: Rows; t: Rows };
+  x: TypedMatrix;
+  t: TypedMatrix;
+  validation?: { x: TypedMatrix; t: TypedMatrix };
   /** fit's options but the callbacks, which cannot cross threads. */
   fit: Omit<ResolvedFitOptions, 'log' | 'onEpochEnd' | 'validationData'>;
-  learningRate: number;
-  classify: boolean;
 }
 
 /** The network's state when the thread stopped: after the last epoch, or as restored on divergence. */

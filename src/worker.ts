@@ -2,7 +2,8 @@
 // worker_threads Worker in Node. It receives the network's state and the data once, trains with
 // the same engine and generator state as the caller's network, and posts back only log lines,
 // progress (at most every PROGRESS_MS) and the final state.
-import { createEngine } from './engines.js';
+import { createEngine } from './create-engine.js';
+import type { TypedMatrix } from './data.js';
 import type { Engine } from './engine.js';
 import { runSliced, Training } from './training.js';
 import type { FinalState, HostMessage, WorkerMessage } from './worker-protocol.js';
@@ -39,22 +40,22 @@ void connect().then((port) => port.listen(async (message) => {
     return;
   }
   let run: Training | undefined;
-  let core: Engine | undefined;
+  let engine: Engine | undefined;
   // Before a run exists (the engine could not be made, the data not loaded) the state is the one received.
-  const state = (): FinalState => (core && run
-    ? { params: core.getParams(), rng: core.getRngState(), optimizer: core.getOptimizerState(), history: run.history() }
+  const state = (): FinalState => (engine && run
+    ? { params: engine.getParams(), rng: engine.getRngState(), optimizer: engine.getOptimizerState(), history: run.history() }
     : { params: message.params, rng: message.rng, optimizer: message.optimizer, history: { epochs: 0, loss: [] } });
   let lastProgress = 0;
   try {
-    core = await createEngine(message.engine, message.shape);
-    core.setUpdateRule(message.rule);
-    core.setParams(message.params);
-    core.setRngState(message.rng);
-    core.setOptimizerState(message.optimizer);
-    const packed = (r: { data: Float32Array; rows: number; cols: number }) => ({ ...r, form: 'typed' as const });
+    engine = await createEngine(message.engine, message.shape);
+    engine.setUpdateRule(message.rule);
+    engine.setParams(message.params);
+    engine.setRngState(message.rng);
+    engine.setOptimizerState(message.optimizer);
+    const packed = (r: TypedMatrix) => ({ ...r, form: 'typed' as const });
     const validation = message.validation && { x: packed(message.validation.x), t: packed(message.validation.t) };
-    run = new Training(core, packed(message.x), packed(message.t), { ...message.fit, log: (line) => port.post({ type: 'log', line }) },
-      message.learningRate, validation, message.classify);
+    run = new Training(engine, packed(message.x), packed(message.t), { ...message.fit, log: (line) => port.post({ type: 'log', line }) },
+      validation, message.rule.classify);
     await runSliced(run, message.fit.epochs, () => controller.signal.throwIfAborted(), (progress) => {
       const now = performance.now();
       if (now - lastProgress < PROGRESS_MS && progress.epoch < progress.epochs) return;

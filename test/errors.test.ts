@@ -1,6 +1,7 @@
 // Bad input: every rejected call throws a typed error naming the culprit and changes nothing.
 import { describe, expect, it } from 'vitest';
 import { DivergenceError, NeuralNetwork, ShapeError, StateError, ValueError } from '../src/index.js';
+import { CLASSIFYING_ACTIVATIONS } from '../src/registry.js';
 import { ENGINES, XOR_X, XOR_Y } from './helpers.js';
 
 type ErrorClass = typeof ShapeError | typeof ValueError;
@@ -59,7 +60,8 @@ describe.each(ENGINES)('bad input (%s engine)', (engine) => {
     ['unknown activation', { layers: [2, 1], activation: 'swish' }, /activation must be one of 'sigmoid', 'tanh', 'relu', 'leakyRelu', 'identity'; got 'swish'/, 'activation'],
     ['softmax hidden', { layers: [2, 2, 2], activation: 'softmax' }, /activation must be one of/, 'activation'],
     ['unknown loss', { layers: [2, 1], loss: 'hinge' }, /loss must be one of 'mse', 'crossEntropy'; got 'hinge'/, 'loss'],
-    ['cross-entropy on identity', { layers: [2, 1], outputActivation: 'identity', loss: 'crossEntropy' }, /loss 'crossEntropy' needs outputActivation 'softmax' or 'sigmoid'/, 'loss'],
+    ['cross-entropy on identity', { layers: [2, 1], outputActivation: 'identity', loss: 'crossEntropy' },
+      new RegExp(`loss 'crossEntropy' needs outputActivation ${CLASSIFYING_ACTIVATIONS.map((name) => `'${name}'`).join(' or ')}`), 'loss'],
     ['softmax of one unit', { layers: [2, 1], outputActivation: 'softmax' }, /softmax' needs at least 2 output units/, 'outputActivation'],
     ['negative learning rate', { layers: [2, 1], learningRate: -1 }, /learningRate must be a number in \(0, ∞\); got -1/, 'learningRate'],
     ['alpha NaN', { layers: [2, 1], alpha: NaN }, /alpha must be a number in \(0, ∞\); got NaN/, 'alpha'],

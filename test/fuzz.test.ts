@@ -896,7 +896,7 @@ describe.each(ENGINES)('fuzz (%s engine)', (engine) => {
   });
 
   // [8000, 8000] fits the arena limit; it takes seconds to create (and its toJSON far longer), so only long runs include it.
-  const HUGE_LAYERS = [[1, 100_000, 1], [16384, 16384], [2 ** 31, 1], [784, 2 ** 20, 10], ...(RUNS >= 1000 ? [[8000, 8000]] : [])];
+  const HUGE_LAYERS = [[1, 100_000, 1], [32768, 32768], [2 ** 31, 1], [784, 2 ** 20, 10], ...(RUNS >= 1000 ? [[8000, 8000]] : [])];
   const hugeLayerCases = HUGE_LAYERS.flatMap((layers) => [[layers, 'create'], [layers, 'fromJSON']] as [number[], string][]);
   test.prop(...eachCase(hugeLayerCases))(
     'huge layers: refused fast, from the shapes alone, or a network that works',

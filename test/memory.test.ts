@@ -5,7 +5,7 @@ import { NeuralNetwork } from '../src/index.js';
 import type { WasmEngine } from '../src/wasm/engine.js';
 import { randomMatrix } from './helpers.js';
 
-const engineOf = (net: NeuralNetwork): WasmEngine => (net as unknown as { core: WasmEngine }).core;
+const engineOf = (net: NeuralNetwork): WasmEngine => (net as unknown as { backend: WasmEngine }).backend;
 const weightsOf = (net: NeuralNetwork): number[] => [...net.getWeights().weights.flat(2), ...net.getWeights().biases.flat()];
 
 describe('wasm memory', () => {

@@ -1,50 +1,76 @@
-// The arena plan: every region aligned, disjoint, sized for its contents, and the header written as planned.
+// The arena plan: every region aligned, disjoint, sized for its contents, layers chained (in place
+// where their kind allows), and the header written as planned.
 import { describe, expect, it } from 'vitest';
-import { H_LAYERS, H_LAYER_BASE, H_PARAM_COUNT, LAYER_WORDS, L_DINPUT, L_WEIGHT } from '../src/abi.js';
+import { H_LAYERS, H_LAYER_BASE, H_PARAM_COUNT, LAYER_WORDS, L_DINPUT, L_KIND, L_WEIGHT } from '../src/abi.js';
+import { layerSpecs } from '../src/options.js';
 import { planArena, writeHeader } from '../src/plan.js';
+import { LAYER_KINDS } from '../src/registry.js';
 
 describe('planArena', () => {
-  const plan = planArena({ widths: [7, 5, 3], activations: [1, 1], loss: 0, passRows: 9, dataRows: 11 });
+  const layers = layerSpecs({ layers: [7, 5, 3], activation: 'sigmoid', outputActivation: 'sigmoid', dropout: [0.25] });
+  const plan = planArena({ inputs: 7, layers, loss: 0, stateVectors: 2, passRows: 9, dataRows: 11 });
+
+  it('desugars [7, 5, 3] into dense, activation, dropout, dense, activation', () => {
+    expect(layers.map((l) => l.kind)).toEqual(['dense', 'activation', 'dropout', 'dense', 'activation']);
+    expect(plan.widths).toEqual([7, 5, 3]);
+  });
 
   it('lays out 16-byte aligned, disjoint regions of the right sizes', () => {
-    const regions: [string, number, number][] = [
-      ['header', 0, plan.headerWords * 4],
-      ['params', plan.params, plan.paramCount * 4],
-      ['grads', plan.grads, plan.paramCount * 4],
-      ['targets', plan.targets, 9 * 3 * 4],
-      ['dataX', plan.dataX, 11 * 7 * 4],
-      ['dataY', plan.dataY, 11 * 3 * 4],
-      ['index', plan.index, 11 * 4],
-      ...plan.layers.flatMap((l, i): [string, number, number][] => [
-        [`out${i}`, l.output, 9 * l.outWidth * 4], [`dout${i}`, l.doutput, 9 * l.outWidth * 4],
-      ]),
-      ['input', plan.layers[0].input, 9 * 7 * 4],
-    ];
-    expect(plan.paramCount).toBe(5 * 8 + 3 * 6);
-    const sorted = [...regions].sort((a, b) => a[1] - b[1]);
-    sorted.forEach(([name, start, size], i) => {
-      expect(start % 16, name).toBe(0);
-      if (i + 1 < sorted.length) expect(start + size, `${name} overlaps ${sorted[i + 1][0]}`).toBeLessThanOrEqual(sorted[i + 1][1]);
+    const regions = new Map<number, [string, number]>([
+      [0, ['header', plan.headerWords * 4]],
+      [plan.params, ['params', plan.paramCount * 4]],
+      [plan.grads, ['grads', plan.paramCount * 4]],
+      [plan.optState, ['optState', plan.optStateCount * 4]],
+      [plan.input, ['input', 9 * 7 * 4]],
+      [plan.targets, ['targets', 9 * 3 * 4]],
+      [plan.dataX, ['dataX', 11 * 7 * 4]],
+      [plan.dataY, ['dataY', 11 * 3 * 4]],
+      [plan.index, ['index', 11 * 4]],
+    ]);
+    // Layers that run in place share their input's buffers: each buffer is counted once.
+    plan.layers.forEach((l, i) => {
+      for (const [name, at] of [['out', l.output], ['dout', l.doutput], ['mask', l.mask]] as const) {
+        if (at !== 0) regions.set(at, [`${name}${i}`, 9 * l.outWidth * 4]);
+      }
     });
-    const [, lastStart, lastSize] = sorted[sorted.length - 1];
+    expect(plan.paramCount).toBe(5 * 8 + 3 * 6);
+    expect(plan.optStateCount).toBe(2 * plan.paramCount);
+    const sorted = [...regions].sort((a, b) => a[0] - b[0]);
+    sorted.forEach(([start, [name, size]], i) => {
+      expect(start % 16, name).toBe(0);
+      if (i + 1 < sorted.length) expect(start + size, `${name} overlaps ${sorted[i + 1][1][0]}`).toBeLessThanOrEqual(sorted[i + 1][0]);
+    });
+    const [lastStart, [, lastSize]] = sorted[sorted.length - 1];
     expect(plan.bytes).toBeGreaterThanOrEqual(lastStart + lastSize);
   });
 
-  it('chains layers: each layer reads the previous output, gradients mirror parameters', () => {
-    const [a, b] = plan.layers;
-    expect(b.input).toBe(a.output);
-    expect(b.dinput).toBe(a.doutput);
-    expect(a.dinput).toBe(0);
-    expect(b.weight).toBe(a.bias + 5 * 4);
-    expect(b.dweight - plan.grads).toBe(b.weight - plan.params);
+  it('chains layers: each reads the previous output; activations run in place, dropout keeps its input; gradients mirror parameters', () => {
+    const [dense1, act1, drop, dense2, act2] = plan.layers;
+    expect(dense1.input).toBe(plan.input);
+    expect(dense1.dinput).toBe(0);
+    for (const [a, b] of [[dense1, act1], [act1, drop], [drop, dense2], [dense2, act2]]) {
+      expect(b.input).toBe(a.output);
+      expect(b.dinput).toBe(a.doutput);
+    }
+    expect(act1.output).toBe(act1.input); // sigmoid's derivative needs only its output
+    expect(act1.doutput).toBe(act1.dinput);
+    expect(drop.output).not.toBe(drop.input); // the sigmoid before it needs its own output intact
+    expect(drop.doutput).toBe(drop.dinput);
+    expect(drop.mask).not.toBe(0);
+    expect(dense2.weight).toBe(dense1.bias + 5 * 4);
+    expect(dense2.dweight - plan.grads).toBe(dense2.weight - plan.params);
+    expect(plan.parameters).toEqual([
+      { rows: 5, cols: 7, weight: 0, bias: 35 }, { rows: 3, cols: 5, weight: 40, bias: 55 },
+    ]);
   });
 
   it('writes the header with offsets moved by the base', () => {
     const words = new Uint32Array(plan.bytes / 4 + 64);
     writeHeader(words, plan, 128);
-    expect(words[32 + H_LAYERS]).toBe(2);
+    expect(words[32 + H_LAYERS]).toBe(5);
     expect(words[32 + H_PARAM_COUNT]).toBe(plan.paramCount);
-    expect(words[32 + H_LAYER_BASE + LAYER_WORDS + L_WEIGHT]).toBe(128 + plan.layers[1].weight);
+    expect(words[32 + H_LAYER_BASE + 3 * LAYER_WORDS + L_WEIGHT]).toBe(128 + plan.layers[3].weight);
+    expect(words[32 + H_LAYER_BASE + 2 * LAYER_WORDS + L_KIND]).toBe(LAYER_KINDS.dropout.code);
     expect(words[32 + H_LAYER_BASE + L_DINPUT]).toBe(0);
   });
 });

@@ -112,7 +112,7 @@ describe.each(ENGINES)('training controls (%s engine)', (engine) => {
     const cases: [unknown, RegExp][] = [
       [{ ...json, weights: [json.weights[0].map((row, o) => row.map((v, i) => (o === 1 && i === 2 ? v + 1e-3 : v))), json.weights[1]] }, /checksum mismatch/],
       [JSON.stringify(json).slice(0, -20), /not valid JSON/],
-      [{ ...json, version: 3 }, /unsupported version 3/],
+      [{ ...json, version: 4 }, /unsupported version 4/],
       [resign({ trainingState: { ...json.trainingState!, moments: json.trainingState!.moments.slice(1) } }),
         /json.trainingState.moments must hold 166 finite numbers for layers \[4, 10, 3\] and this optimizer; got 165/],
       [resign({ trainingState: { ...json.trainingState!, rng: [1, 2, 3] } }), /json.trainingState.rng must be four unsigned 32-bit integers/],

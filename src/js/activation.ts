@@ -2,9 +2,16 @@
 // Legend: N element count, B rows, OC row width. Forward may run in place (out = inp).
 // Backward is written in terms of the saved output a, as the seed does (sigmoid: a·(1−a)), and
 // computes dz = da · f′ in place-safe form (dz may equal da): the delta buffer holds ∂L/∂a, then ∂L/∂z.
-import {
-  ACT_IDENTITY, ACT_LEAKY_RELU, ACT_RELU, ACT_SIGMOID, ACT_SOFTMAX, ACT_TANH, LEAKY_SLOPE,
-} from '../abi.js';
+/** Activation codes, as stored in an activation layer's record (L_CODE); src/registry.ts names them. */
+export const ACT_IDENTITY = 0;
+export const ACT_SIGMOID = 1;
+export const ACT_TANH = 2;
+export const ACT_RELU = 3;
+export const ACT_LEAKY_RELU = 4;
+export const ACT_SOFTMAX = 5;
+
+/** Slope of leakyRelu for negative inputs (PyTorch's default). */
+export const LEAKY_SLOPE = 0.01;
 
 export function sigmoidForward(m: Float32Array, out: number, inp: number, N: number): void {
   for (let i = 0; i < N; i++) m[out + i] = 1 / (1 + Math.exp(-m[inp + i]));

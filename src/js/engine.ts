@@ -1,12 +1,9 @@
-// The pure-TypeScript engine: an ArrayBuffer arena driven by the model functions in ./train.ts.
+// The pure-TypeScript engine: an ArrayBuffer arena driven by the model functions of ./train.ts.
 // The fallback where WebAssembly is unavailable, and the yardstick every benchmark compares with.
-import { ArenaEngine, type ArenaViews } from '../arena-engine.js';
+import { ArenaEngine, type Arena } from '../arena-engine.js';
 import type { NetworkShape } from '../engine.js';
 import type { ArenaPlan } from '../plan.js';
-import {
-  backward, batchCorrect, batchInput, batchLoss, batchTargets, forward, initParams, momentsInUse, resetIndex, stateFinite, trainEpochs,
-  trainStep,
-} from './train.js';
+import { jsCore } from './train.js';
 
 export class JsEngine extends ArenaEngine {
   readonly name = 'js' as const;
@@ -18,53 +15,10 @@ export class JsEngine extends ArenaEngine {
 
   protected readonly allocationAdvice = 'free memory (dispose networks, drop large arrays) or use fewer rows per pass or training rows';
 
-  protected open(plan: ArenaPlan): ArenaViews {
+  protected open(plan: ArenaPlan): Arena {
     const buffer = new ArrayBuffer(plan.bytes);
-    return { f: new Float32Array(buffer), u: new Uint32Array(buffer), base: 0 };
-  }
-
-  protected runInit(seed: number, init: number): void {
-    initParams(this.views.f, this.views.u, seed, init);
-  }
-
-  protected runForward(rows: number): void {
-    forward(this.views.f, this.views.u, batchInput(this.views.u), rows);
-  }
-
-  protected runBatchLoss(rows: number): number {
-    return batchLoss(this.views.f, this.views.u, batchTargets(this.views.u), rows);
-  }
-
-  protected runBatchCorrect(rows: number): number {
-    return batchCorrect(this.views.f, this.views.u, batchTargets(this.views.u), rows);
-  }
-
-  protected runBackward(rows: number): void {
-    backward(this.views.f, this.views.u, batchInput(this.views.u), batchTargets(this.views.u), rows);
-  }
-
-  protected runStep(rows: number, learningRate: number): number {
-    const { f, u } = this.views;
-    return trainStep(f, u, batchInput(u), batchTargets(u), rows, learningRate);
-  }
-
-  protected runEpochs(
-    epochs: number, rows: number, batchSize: number, shuffle: boolean, learningRate: number,
-    losses: Float64Array, correct: Float64Array, offset: number,
-  ): number {
-    return trainEpochs(this.views.f, this.views.u, epochs, rows, batchSize, shuffle, learningRate, losses, correct, offset);
-  }
-
-  protected runResetIndex(rows: number): void {
-    resetIndex(this.views.u, rows);
-  }
-
-  protected runStateFinite(): boolean {
-    return stateFinite(this.views.f, this.views.u);
-  }
-
-  protected runMomentsInUse(): number {
-    return momentsInUse(this.views.u);
+    const losses = new Float64Array(buffer, plan.losses, 2 * plan.lossSlots);
+    return { f: new Float32Array(buffer), u: new Uint32Array(buffer), base: 0, losses, core: jsCore(buffer, losses) };
   }
 
   dispose(): void {

@@ -1,7 +1,14 @@
 // Losses, forward beside backward, over the arena `m`. Legend: B rows, OC outputs.
 // Forward returns the sum over the B rows of the per-sample loss; backward writes the gradient of
 // the batch mean (scale = 1/B), so a batch's update is the mean of its per-sample gradients.
-import { ACT_SOFTMAX, LOG_FLOOR, LOSS_CROSS_ENTROPY } from '../abi.js';
+import { ACT_SOFTMAX } from './activation.js';
+
+/** Loss codes, as stored in the header (H_LOSS); src/registry.ts names them. */
+export const LOSS_MSE = 0;
+export const LOSS_CROSS_ENTROPY = 1;
+
+/** Cross-entropy never takes a log below this (PyTorch's BCELoss clamps at -100 too). */
+export const LOG_FLOOR = -100;
 
 const clampedLog = (p: number): number => Math.max(Math.log(p), LOG_FLOOR);
 

@@ -1,6 +1,37 @@
 // Optimiser updates and gradient transforms: each one loop over the whole flat parameter region
 // (grads and optimiser state mirror its layout), the twins of assembly/update.ts.
 // Legend: N parameter count. Conventions as in PyTorch.
+// An optimiser is a code, an update kernel, one case in optimizerUpdate and an entry in
+// src/registry.ts (its settings' slots and how many state vectors it keeps).
+
+/** Optimiser codes, as stored in the header (H_OPTIMIZER). */
+export const OPT_SGD = 0;
+export const OPT_MOMENTUM = 1;
+export const OPT_ADAM = 2;
+
+/**
+ * One step of optimiser `code` over the N parameters from their gradients. m[settings …] holds its
+ * f32 settings in its registry slots (momentum: μ, Nesterov as 1; Adam: β₁, β₂, ε), m[state …] its
+ * state vectors, powers[power] and powers[power + 1] the products β₁ᵗ and β₂ᵗ, advanced here by Adam.
+ */
+export function optimizerUpdate(
+  m: Float32Array, powers: Float64Array, code: number, params: number, grads: number, state: number, N: number,
+  learningRate: number, settings: number, power: number,
+): void {
+  switch (code) {
+    case OPT_MOMENTUM:
+      momentumUpdate(m, params, grads, state, N, learningRate, m[settings], m[settings + 1] !== 0);
+      break;
+    case OPT_ADAM: {
+      const beta1 = m[settings], beta2 = m[settings + 1];
+      const p1 = (powers[power] *= beta1), p2 = (powers[power + 1] *= beta2);
+      adamUpdate(m, params, grads, state, state + N, N, learningRate, beta1, beta2, m[settings + 2], 1 / (1 - p1), 1 / (1 - p2));
+      break;
+    }
+    default:
+      sgdUpdate(m, params, grads, N, learningRate);
+  }
+}
 
 /** params −= learningRate · grads. */
 export function sgdUpdate(m: Float32Array, params: number, grads: number, N: number, learningRate: number): void {

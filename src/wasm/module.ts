@@ -1,16 +1,14 @@
-// The compiled WebAssembly core: decoded from the embedded bytes, compiled once, shared by every
-// network (each network gets its own instance and memory).
+// The compiled WebAssembly core module: decoded from the embedded bytes, compiled once, shared by
+// every network (each network gets its own instance and memory).
 import { RELEASE_WASM } from '../../build/release-wasm.js';
 
-export interface Core {
+export interface CoreModule {
   module: WebAssembly.Module;
   /** First byte after the core's static data, 16-byte aligned: where arenas start. */
   arenaBase: number;
-  /** Whether this build uses SIMD. */
-  simd: boolean;
 }
 
-let pending: Promise<Core> | undefined;
+let pending: Promise<CoreModule> | undefined;
 
 function decode(base64: string): Uint8Array<ArrayBuffer> {
   const text = atob(base64);
@@ -19,18 +17,17 @@ function decode(base64: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
-async function compile(bytes: Uint8Array<ArrayBuffer>): Promise<Core> {
+async function compile(bytes: Uint8Array<ArrayBuffer>): Promise<CoreModule> {
   const module = await WebAssembly.compile(bytes);
   // One throwaway instance over a small memory tells where the static data ends.
   const memory = new WebAssembly.Memory({ initial: 1, maximum: 1 });
   const { exports } = await WebAssembly.instantiate(module, { env: { memory, abort: () => {} } });
   const dataEnd = (exports.dataEnd as () => number)();
-  const simd = (exports.SIMD as WebAssembly.Global).value !== 0;
-  return { module, arenaBase: Math.ceil(dataEnd / 16) * 16, simd };
+  return { module, arenaBase: Math.ceil(dataEnd / 16) * 16 };
 }
 
 /** The core every new wasm network uses: the embedded release build unless replaced by useCoreBytes. */
-export function loadCore(): Promise<Core> {
+export function loadCore(): Promise<CoreModule> {
   if (!pending) {
     const loading = compile(decode(RELEASE_WASM));
     // A failure is not remembered: a memory refused now may be granted later (a CSP refusal simply repeats).

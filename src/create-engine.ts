@@ -1,4 +1,4 @@
-// Choosing and constructing an engine.
+// Choosing and constructing an engine: the WebAssembly core where it runs, the pure-TS engine elsewhere.
 import type { Engine, NetworkShape } from './engine.js';
 import { MemoryError, ValueError } from './errors.js';
 import { ARENA_LIMIT } from './plan.js';

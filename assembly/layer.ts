@@ -1,0 +1,101 @@
+// The layer kinds, the twins of src/js/layer.ts: each kind's forward beside its backward, over the
+// kind's record in the arena header. A new kind is a code, one case in each of the two functions
+// (and its kernels, here when they are small), and an entry in src/registry.ts saying what its
+// record and regions need; train.ts runs the records in order and never looks inside them.
+import {
+  L_BIAS, L_CODE, L_DBIAS, L_DINPUT, L_DOUTPUT, L_DROP_BELOW, L_DWEIGHT, L_IN, L_KIND, L_MASK, L_OUT, L_OUTPUT, L_SCALE, L_WEIGHT,
+} from './abi';
+import { activationBackward, activationForward } from './activation';
+import { matmulBackwardInput, matmulBackwardWeight, matmulForward } from './matmul';
+import { rngNext } from './rng';
+
+/** Layer kind codes (L_KIND). */
+export const KIND_DENSE = 0; // out = in · Wᵀ + b
+export const KIND_ACTIVATION = 1; // out = f(in), element-wise (softmax: row-wise)
+export const KIND_DROPOUT = 2; // inverted dropout while training; the identity otherwise
+
+// @ts-ignore: decorator
+@inline function field(record: usize, word: i32): u32 {
+  return load<u32>(record + (<usize>word << 2));
+}
+
+/**
+ * Runs the layer whose record is at `record` on `rows` rows at `input` (its planned input, or for
+ * the first layer the training rows where they lie). `training` turns dropout on; masks are drawn
+ * from the generator whose state is at `rng`.
+ */
+export function layerForward(record: usize, input: usize, rows: i32, training: bool, rng: usize): void {
+  const C = <i32>field(record, L_IN), OC = <i32>field(record, L_OUT), output = <usize>field(record, L_OUTPUT);
+  switch (field(record, L_KIND)) {
+    case KIND_DENSE: {
+      matmulForward(output, input, <usize>field(record, L_WEIGHT), <usize>field(record, L_BIAS), rows, C, OC);
+      break;
+    }
+    case KIND_ACTIVATION: {
+      activationForward(field(record, L_CODE), output, input, rows, OC);
+      break;
+    }
+    case KIND_DROPOUT: {
+      if (training) {
+        dropoutForward(output, <usize>field(record, L_MASK), input, rows * OC, field(record, L_DROP_BELOW),
+          load<f32>(record + (<usize>L_SCALE << 2)), rng);
+      } else if (output != input) {
+        memory.copy(output, input, <usize>(rows * OC) << 2);
+      }
+      break;
+    }
+  }
+}
+
+/**
+ * Back through the layer whose record is at `record`, from ∂L/∂output: its parameters' gradients,
+ * then ∂L/∂input unless its input needs none (L_DINPUT = 0). `input` as layerForward had it.
+ */
+export function layerBackward(record: usize, input: usize, rows: i32): void {
+  const C = <i32>field(record, L_IN), OC = <i32>field(record, L_OUT);
+  const dout = <usize>field(record, L_DOUTPUT), dinp = <usize>field(record, L_DINPUT);
+  switch (field(record, L_KIND)) {
+    case KIND_DENSE: {
+      matmulBackwardWeight(<usize>field(record, L_DWEIGHT), <usize>field(record, L_DBIAS), dout, input, rows, C, OC);
+      if (dinp != 0) matmulBackwardInput(dinp, dout, <usize>field(record, L_WEIGHT), rows, C, OC);
+      break;
+    }
+    case KIND_ACTIVATION: {
+      if (dinp != 0) activationBackward(field(record, L_CODE), dinp, <usize>field(record, L_OUTPUT), dout, rows, OC);
+      break;
+    }
+    case KIND_DROPOUT: {
+      if (dinp != 0) dropoutBackward(dinp, <usize>field(record, L_MASK), dout, rows * OC);
+      break;
+    }
+  }
+}
+
+/**
+ * Inverted dropout over N units: a unit drops (× 0) when the next 32 random bits are below
+ * `dropBelow`, and is kept scaled by `scale` = 1/(1 − rate) otherwise, so the layer's expected output
+ * is its input. The mask keeps each unit's factor for the backward pass. One draw per unit, in order.
+ */
+export function dropoutForward(out: usize, mask: usize, inp: usize, N: i32, dropBelow: u32, scale: f32, rng: usize): void {
+  for (let i = 0; i < N; i++) {
+    const at = <usize>i << 2;
+    const factor: f32 = rngNext(rng) < dropBelow ? 0 : scale;
+    store<f32>(mask + at, factor);
+    store<f32>(out + at, load<f32>(inp + at) * factor);
+  }
+}
+
+/** dinp = dout · mask: a dropped unit passes no gradient, a kept one its scaled gradient. In place-safe. */
+export function dropoutBackward(dinp: usize, mask: usize, dout: usize, N: i32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (; i + 4 <= N; i += 4) {
+      const at = <usize>i << 2;
+      v128.store(dinp + at, f32x4.mul(v128.load(dout + at), v128.load(mask + at)));
+    }
+  }
+  for (; i < N; i++) {
+    const at = <usize>i << 2;
+    store<f32>(dinp + at, load<f32>(dout + at) * load<f32>(mask + at));
+  }
+}
