@@ -2,7 +2,7 @@
 // (drawn by this library from seed 1) and the rows, as raw float32. Written once per run by the
 // orchestrator; read by bench/worker.ts and bench/peers/worker.mjs alike.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { NeuralNetwork, type Weights } from '../src/index.js';
+import { NeuralNetwork, type TypedMatrix, type Weights } from '../src/index.js';
 import type { Rows, Workload } from './workloads.js';
 
 export interface Inputs {
@@ -47,7 +47,7 @@ export function readInputs(id: string): Inputs {
 }
 
 /** The rows whose predictions make the check, as a typed matrix. */
-export function checkInput(inputs: Inputs): { data: Float32Array; rows: number; cols: number } {
+export function checkInput(inputs: Inputs): TypedMatrix {
   const cols = inputs.workload.layers[0];
   const x = inputs.rows.testX ?? inputs.rows.x;
   return { data: x.subarray(0, inputs.checkRows * cols), rows: inputs.checkRows, cols };

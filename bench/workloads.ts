@@ -3,6 +3,8 @@
 // them start from the same weights and train on the same rows.
 import { letters, optdigits } from '../examples/datasets.js';
 import type { Activation, Loss, OutputActivation } from '../src/index.js';
+import { layerSpecs } from '../src/options.js';
+import { planArena, type ParameterPlan } from '../src/plan.js';
 
 export interface Workload {
   id: string;
@@ -106,11 +108,17 @@ export function epochsPerCall(workload: Workload, contender: string): number {
   return workload.epochsPerCall[contender] ?? workload.epochsPerCall['*'];
 }
 
+/** The workload's dense layers as the library lays them out (src/plan.ts), and its parameter count. */
+function parameters(workload: Workload): { parameters: ParameterPlan[]; paramCount: number } {
+  const { layers, activation, outputActivation } = workload;
+  const specs = layerSpecs({ layers, activation, outputActivation, dropout: new Array<number>(layers.length - 2).fill(0) });
+  return planArena({ inputs: layers[0], layers: specs, loss: 0, stateVectors: 0, passRows: 0, dataRows: 0 });
+}
+
 /** FLOPs of one call under the stated convention: 6 × parameters per training sample, 2 × per inferred row. */
 export function flopsPerCall(workload: Workload, rows: number, epochs: number): number {
-  const { layers } = workload;
-  const params = layers.slice(1).reduce((s, n, l) => s + n * (layers[l] + 1), 0);
-  return workload.kind === 'predict' ? 2 * params * rows : 6 * params * rows * epochs;
+  const { paramCount } = parameters(workload);
+  return workload.kind === 'predict' ? 2 * paramCount * rows : 6 * paramCount * rows * epochs;
 }
 
 /**
@@ -119,7 +127,7 @@ export function flopsPerCall(workload: Workload, rows: number, epochs: number): 
  * needs it). Shares of the ceiling use this, since the convention overstates training work.
  */
 export function actualFlopsPerCall(workload: Workload, rows: number, epochs: number): number {
-  const products = workload.layers.slice(1).map((n, l) => 2 * n * workload.layers[l]);
+  const products = parameters(workload).parameters.map(({ rows: units, cols }) => 2 * units * cols);
   const forward = products.reduce((a, b) => a + b, 0);
   if (workload.kind === 'predict') return forward * rows;
   return (forward + forward + (forward - products[0])) * rows * epochs;

@@ -86,11 +86,17 @@ function copyRow(argument: string, data: Float32Array, at: number, row: ArrayLik
   }
 }
 
+/** The entry at `r`, refused when it is a hole. */
+function present(argument: string, value: ArrayLike<unknown>, r: number): unknown {
+  const entry = value[r];
+  if (entry === undefined && !(r in value)) throw new ShapeError(argument, `${argument} row ${r} is missing (the array has a hole there)`, r);
+  return entry;
+}
+
 /** The row at `r`, refused when it is a hole or not an array. */
 function rowAt(argument: string, value: ArrayLike<unknown>, r: number): ArrayLike<unknown> {
-  const row = value[r];
+  const row = present(argument, value, r);
   if (isRowLike(row)) return row;
-  if (row === undefined && !(r in value)) throw new ShapeError(argument, `${argument} row ${r} is missing (the array has a hole there)`, r);
   throw new ShapeError(argument, `${argument} row ${r} is not an array or typed array (got ${describe(row)})`, r);
 }
 
@@ -100,48 +106,50 @@ function rowAt(argument: string, value: ArrayLike<unknown>, r: number): ArrayLik
  * a one-output network), refused otherwise.
  */
 export function pack(argument: string, value: unknown, cols: number, vector: 'row' | 'column' | 'none' = 'none'): Packed {
-  if (isTypedMatrix(value)) {
-    const { data, rows, cols: width } = value;
-    if (!(data instanceof Float32Array || data instanceof Float64Array)) {
-      throw new ShapeError(argument, `${argument}.data must be a Float32Array (or Float64Array), got ${describe(data)}`);
-    }
-    for (const [name, n] of [['rows', rows], ['cols', width]] as const) {
-      if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1) {
-        throw new ShapeError(argument, `${argument}.${name} must be a positive integer, got ${describe(n)}`);
-      }
-    }
-    const r = rows as number, c = width as number;
-    if (c !== cols) throw new ShapeError(argument, `${argument} has ${c} columns; the network expects ${cols}`, undefined, c);
-    if (data.length !== r * c) {
-      throw new ShapeError(argument, `${argument}.data has ${data.length} values; rows × cols = ${r} × ${c} = ${r * c}`);
-    }
-    let f32: Float32Array;
-    if (data instanceof Float32Array) f32 = data;
-    else (f32 = floats(argument, data.length)).set(data);
-    checkFinite(argument, f32, c);
-    return { data: f32, rows: r, cols: c, form: 'typed' };
-  }
+  if (isTypedMatrix(value)) return packTyped(argument, value, cols);
   if (!isRowLike(value)) {
     throw new ShapeError(argument, `${argument} must be number[][] or { data: Float32Array, rows, cols }, got ${describe(value)}`);
   }
   const rows = lengthOf(argument, value);
   if (rows === 0) throw new ShapeError(argument, `${argument} is empty`);
-  if (typeof value[0] === 'number') {
-    if (vector === 'none') {
-      throw new ShapeError(argument, `${argument} must hold one array (or typed array) per row, got a flat array`);
-    }
-    if (vector === 'row') return { ...pack(argument, [value], cols), form: 'vector' };
-    if (cols !== 1) throw new ShapeError(argument, `${argument} is a flat array; the network has ${cols} outputs, so give one row per sample`);
-    const data = floats(argument, rows);
-    for (let r = 0; r < rows; r++) copyRow(argument, data, r, [value[r]], r, 1);
-    checkFinite(argument, data, 1);
-    return { data, rows, cols: 1, form: 'vector' };
+  if (typeof value[0] !== 'number') return packRows(argument, rows, cols, (r) => rowAt(argument, value, r));
+  if (vector === 'none') throw new ShapeError(argument, `${argument} must hold one array (or typed array) per row, got a flat array`);
+  if (vector === 'row') return { ...packRows(argument, 1, cols, () => value), form: 'vector' };
+  if (cols !== 1) throw new ShapeError(argument, `${argument} is a flat array; the network has ${cols} outputs, so give one row per sample`);
+  // One number per row: each a row of one, its hole refused as a missing row's would be.
+  return { ...packRows(argument, rows, 1, (r) => [present(argument, value, r)]), form: 'vector' };
+}
+
+/** A typed matrix, checked and used as it is when it is float32 (copied when float64). */
+function packTyped(argument: string, value: { data: unknown; rows: unknown; cols: unknown }, cols: number): Packed {
+  const { data, rows, cols: width } = value;
+  if (!(data instanceof Float32Array || data instanceof Float64Array)) {
+    throw new ShapeError(argument, `${argument}.data must be a Float32Array (or Float64Array), got ${describe(data)}`);
   }
-  // Every row is there and as wide as it must be before memory is taken for them: an array that
-  // claims more rows than it has costs a walk to its first missing row, not an allocation.
+  for (const [name, n] of [['rows', rows], ['cols', width]] as const) {
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1) {
+      throw new ShapeError(argument, `${argument}.${name} must be a positive integer, got ${describe(n)}`);
+    }
+  }
+  const r = rows as number, c = width as number;
+  if (c !== cols) throw new ShapeError(argument, `${argument} has ${c} columns; the network expects ${cols}`, undefined, c);
+  if (data.length !== r * c) throw new ShapeError(argument, `${argument}.data has ${data.length} values; rows × cols = ${r} × ${c} = ${r * c}`);
+  let f32: Float32Array;
+  if (data instanceof Float32Array) f32 = data;
+  else (f32 = floats(argument, data.length)).set(data);
+  checkFinite(argument, f32, c);
+  return { data: f32, rows: r, cols: c, form: 'typed' };
+}
+
+/**
+ * `rows` rows of `cols` numbers, row r being rowOf(r). Every row is there and as wide as it must be
+ * before memory is taken for them: an array that claims more rows than it has costs a walk to its
+ * first missing row, not an allocation.
+ */
+function packRows(argument: string, rows: number, cols: number, rowOf: (r: number) => ArrayLike<unknown>): Packed {
   const rowList: ArrayLike<unknown>[] = [];
   for (let r = 0; r < rows; r++) {
-    const row = rowAt(argument, value, r);
+    const row = rowOf(r);
     const width = lengthOf(`${argument} row ${r}`, row);
     if (width !== cols) throw new ShapeError(argument, `${argument} row ${r} has ${width} columns; the network expects ${cols}`, r);
     rowList.push(row);

@@ -12,7 +12,7 @@ import { allocate, ARENA_LIMIT } from './plan.js';
 import { classifies } from './registry.js';
 import { runSliced, Training, type FitHistory, type FitProgress } from './training.js';
 import { trainInThread } from './worker-client.js';
-import type { ErrorDetails } from './worker-protocol.js';
+import type { ErrorDetails, FitRequest } from './worker-protocol.js';
 import {
   checkKeys, INIT_CODES, learningRateValue, networkShape, optionsObject, resolveFitOptions, resolveNetworkOptions, show, updateRule,
   type EngineChoice, type FitAsyncOptions, type FitOptions, type NetworkOptions, type ResolvedFitOptions, type ResolvedNetworkOptions,
@@ -248,21 +248,11 @@ export class NeuralNetwork {
     x: Packed, t: Packed, fit: ResolvedFitOptions, validation: { x: Packed; t: Packed } | undefined,
     signal?: AbortSignal, onProgress?: (p: FitProgress) => void,
   ): Promise<FitHistory> {
-    const { log, onEpochEnd: _callbacksStayHere, validationData: _packedAlready, ...settings } = fit;
-    // Copies: the buffers are transferred, and the caller's arrays stay theirs.
-    const rows = (p: Packed): TypedMatrix => ({ data: p.data.slice(), rows: p.rows, cols: p.cols });
     const cancel = new AbortController();
     this.running = { call: 'fitAsync', cancel: (error) => cancel.abort(error) };
     let outcome;
     try {
-      outcome = await trainInThread({
-        type: 'fit', engine: this.backend.name,
-        shape: networkShape(this.options),
-        rule: updateRule(this.options, this.rate), params: this.backend.getParams(), rng: this.backend.getRngState(),
-        optimizer: this.backend.getOptimizerState(),
-        x: rows(x), t: rows(t), validation: validation && { x: rows(validation.x), t: rows(validation.t) },
-        fit: { ...settings, validationSplit: 0 }, // the validation rows, if any, travel ready-made
-      }, { signal, cancel: cancel.signal, log, onProgress });
+      outcome = await trainInThread(this.threadRequest(x, t, fit, validation), { signal, cancel: cancel.signal, log: fit.log, onProgress });
     } finally {
       this.settle(undefined, fit);
     }
@@ -273,6 +263,19 @@ export class NeuralNetwork {
     if ('callbackError' in outcome) throw outcome.callbackError;
     if (outcome.name === 'AbortError' && signal?.aborted) throw signal.reason;
     throw reviveError(outcome.name ?? 'Error', `${outcome.message ?? ''}`, outcome.details ?? {});
+  }
+
+  /** What the training thread needs: the network as the engine sees it, its state, copies of the rows, fit's settings. */
+  private threadRequest(x: Packed, t: Packed, fit: ResolvedFitOptions, validation: { x: Packed; t: Packed } | undefined): FitRequest {
+    const { log: _log, onEpochEnd: _callbacksStayHere, validationData: _packedAlready, ...settings } = fit;
+    // Copies: the buffers are transferred, and the caller's arrays stay theirs.
+    const rows = (p: Packed): TypedMatrix => ({ data: p.data.slice(), rows: p.rows, cols: p.cols });
+    return {
+      type: 'fit', engine: this.backend.name, shape: networkShape(this.options), rule: updateRule(this.options, this.rate),
+      params: this.backend.getParams(), rng: this.backend.getRngState(), optimizer: this.backend.getOptimizerState(),
+      x: rows(x), t: rows(t), validation: validation && { x: rows(validation.x), t: rows(validation.t) },
+      fit: { ...settings, validationSplit: 0 }, // the validation rows, if any, travel ready-made
+    };
   }
 
   /**

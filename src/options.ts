@@ -365,6 +365,27 @@ function dropoutRates(value: unknown, hidden: number): number[] {
   return rates;
 }
 
+/** The earlyStopping option with its defaults; `validating`: there are validation rows to monitor. */
+function resolveEarlyStopping(value: unknown, validating: boolean): Required<EarlyStopping> | undefined {
+  if (value === undefined || value === false) return undefined;
+  const e = (value === true ? {} : value) as EarlyStopping;
+  if (!isOptionsObject(e)) {
+    throw new ValueError('earlyStopping', `earlyStopping must be true, false or { monitor, patience, minDelta, restoreBestWeights }; got ${show(e)}`);
+  }
+  checkKeys('earlyStopping', e, ['monitor', 'patience', 'minDelta', 'restoreBestWeights']);
+  const monitor = oneOf('earlyStopping.monitor', e.monitor, ['loss', 'valLoss'] as const, validating ? 'valLoss' : 'loss');
+  if (monitor === 'valLoss' && !validating) {
+    throw new ValueError('earlyStopping.monitor', "earlyStopping.monitor 'valLoss' needs validationSplit or validationData");
+  }
+  if (e.restoreBestWeights !== undefined && typeof e.restoreBestWeights !== 'boolean') {
+    throw new ValueError('earlyStopping.restoreBestWeights', 'earlyStopping.restoreBestWeights must be true or false');
+  }
+  return {
+    monitor, patience: integer('earlyStopping.patience', e.patience, 0, 0),
+    minDelta: inRange('earlyStopping.minDelta', e.minDelta, 0, Infinity, 0), restoreBestWeights: e.restoreBestWeights ?? false,
+  };
+}
+
 /** The most epochs one fit may be asked for. */
 export const MAX_EPOCHS = 0xffffffff;
 
@@ -384,26 +405,7 @@ export function resolveFitOptions(options: unknown): ResolvedFitOptions {
     throw new ValueError('validationSplit', 'give validationSplit or validationData, not both');
   }
   const validationSplit = o.validationSplit === undefined ? 0 : inRange('validationSplit', o.validationSplit, 0, 1, 0);
-  const validating = validationSplit > 0 || o.validationData !== undefined;
-  let earlyStopping: Required<EarlyStopping> | undefined;
-  if (o.earlyStopping !== undefined && o.earlyStopping !== false) {
-    const e = (o.earlyStopping === true ? {} : o.earlyStopping) as EarlyStopping;
-    if (!isOptionsObject(e)) {
-      throw new ValueError('earlyStopping', `earlyStopping must be true, false or { monitor, patience, minDelta, restoreBestWeights }; got ${show(e)}`);
-    }
-    checkKeys('earlyStopping', e, ['monitor', 'patience', 'minDelta', 'restoreBestWeights']);
-    const monitor = oneOf('earlyStopping.monitor', e.monitor, ['loss', 'valLoss'] as const, validating ? 'valLoss' : 'loss');
-    if (monitor === 'valLoss' && !validating) {
-      throw new ValueError('earlyStopping.monitor', "earlyStopping.monitor 'valLoss' needs validationSplit or validationData");
-    }
-    if (e.restoreBestWeights !== undefined && typeof e.restoreBestWeights !== 'boolean') {
-      throw new ValueError('earlyStopping.restoreBestWeights', 'earlyStopping.restoreBestWeights must be true or false');
-    }
-    earlyStopping = {
-      monitor, patience: integer('earlyStopping.patience', e.patience, 0, 0),
-      minDelta: inRange('earlyStopping.minDelta', e.minDelta, 0, Infinity, 0), restoreBestWeights: e.restoreBestWeights ?? false,
-    };
-  }
+  const earlyStopping = resolveEarlyStopping(o.earlyStopping, validationSplit > 0 || o.validationData !== undefined);
   return {
     epochs: integer('epochs', o.epochs, 1, 1000, MAX_EPOCHS),
     batchSize: integer('batchSize', o.batchSize, 1, 1),

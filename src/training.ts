@@ -65,19 +65,38 @@ export class Training {
    * `diverged` for the state it leaves.
    */
   step(maxEpochs = Infinity): number {
-    const { fit, core } = this;
     const start = this.done;
+    const end = this.runEnd(start, maxEpochs);
+    this.run(start, end);
+    this.done = end;
+    this.decide(end, this.report(end));
+    return end - start;
+  }
+
+  /** Where a run from `start` ends: after one epoch when every epoch reports, else at the next log line or the last epoch. */
+  private runEnd(start: number, maxEpochs: number): number {
+    const { fit } = this;
     const everyEpoch = fit.onEpochEnd || this.validation || fit.earlyStopping || fit.tolerance > 0;
     let end = start + 1;
     const most = Math.min(maxEpochs, MAX_RUN);
     if (!everyEpoch) while (end < fit.epochs && end - start < most && !this.logs(end)) end++;
+    return end;
+  }
+
+  /** Epochs start+1 … end in one engine call, from a saved state that a divergence goes back to. */
+  private run(start: number, end: number): void {
+    const { core } = this;
     this.makeRoom(end);
     const before = core.saveState();
-    const ran = core.trainEpochs(end - start, this.batchSize, fit.shuffle, this.sums, this.correct, start);
+    const ran = core.trainEpochs(end - start, this.batchSize, this.fit.shuffle, this.sums, this.correct, start);
     if (ran < end - start || !Number.isFinite(this.sums[end - 1]) || !core.stateFinite()) this.diverged(start, end, before);
-    this.done = end;
+  }
+
+  /** What epoch `epoch` reports (loss, accuracy, validation), and its log line when one is due. */
+  private report(epoch: number): EpochLogs {
+    const { core, fit } = this;
     const logs: EpochLogs = { loss: this.lastLoss };
-    if (this.classify) logs.accuracy = this.correct[end - 1] / this.x.rows;
+    if (this.classify) logs.accuracy = this.correct[epoch - 1] / this.x.rows;
     if (this.validation) {
       const { x, t } = this.validation;
       const result = core.evaluate(x.data, t.data, x.rows);
@@ -85,12 +104,12 @@ export class Training {
       this.valLoss.push(logs.valLoss);
       if (this.classify) this.valAccuracy.push((logs.valAccuracy = result.correct / x.rows));
     }
-    if (this.logs(end)) {
+    if (this.logs(epoch)) {
+      // The seed's log line: calculate_loss over the whole training set with the weights after the epoch.
       const loss = core.evaluate(this.x.data, this.t.data, this.x.rows).loss;
-      fit.log(`[INFO] epoch=${end}, loss=${loss.toFixed(7)}${logs.valLoss === undefined ? '' : `, valLoss=${logs.valLoss.toFixed(7)}`}`);
+      fit.log(`[INFO] epoch=${epoch}, loss=${loss.toFixed(7)}${logs.valLoss === undefined ? '' : `, valLoss=${logs.valLoss.toFixed(7)}`}`);
     }
-    this.decide(end, logs);
-    return end - start;
+    return logs;
   }
 
   /**
