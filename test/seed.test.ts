@@ -1,5 +1,7 @@
 // The seed's own examples: XOR, calculate_loss, and a per-sample trajectory checked step by step
-// against an independent float64 implementation of the seed's fit_partial.
+// against an independent float64 implementation of the seed's fit_partial update rule (per-sample
+// gradient descent on ½·Σ(ŷ − y)² through sigmoid units) on the standard model with explicit biases,
+// not the seed's bias trick, whose extra hidden column is a trained unit (see the README).
 import { describe, expect, it } from 'vitest';
 import { NeuralNetwork } from '../src/index.js';
 import { cloneNet, refForward, refSampleLoss, refSigmoidStep, type RefNet } from './reference.js';
@@ -35,7 +37,7 @@ describe.each(ENGINES)('the seed (%s engine)', (engine) => {
     expect(net.calculate_loss(X, Y)).toBe(net.calculateLoss(X, Y));
   });
 
-  it('follows the float64 per-sample trajectory for 5 epochs from fixed weights', async () => {
+  it('follows the float64 per-sample trajectory of the seed'\''s update rule (explicit biases) for 5 epochs from fixed weights', async () => {
     const net = await NeuralNetwork.create({ layers: [3, 4, 2], learningRate: 0.5, seed: 0, engine });
     const start = {
       weights: [randomMatrix(4, 3, 21, 0.8), randomMatrix(2, 4, 22, 0.8)],
@@ -59,7 +61,7 @@ describe.each(ENGINES)('the seed (%s engine)', (engine) => {
     expect(maxAbsDiff(ref.weights, start.weights)).toBeGreaterThan(1e-2); // the weights did move
   });
 
-  it('fitPartial is one step of the seed fit_partial and returns the loss before it', async () => {
+  it("fitPartial is one step of the seed's fit_partial rule (explicit biases) and returns the loss before it", async () => {
     const net = await NeuralNetwork.create({ layers: [2, 3, 1], learningRate: 0.3, seed: 4, engine });
     const ref: RefNet = cloneNet({ ...net.getWeights(), activations: ['sigmoid', 'sigmoid'], loss: 'mse' });
     const before = refSampleLoss(ref, [0.2, -0.7], [1]);
