@@ -37,7 +37,7 @@ describe.each(ENGINES)('the seed (%s engine)', (engine) => {
     expect(net.calculate_loss(X, Y)).toBe(net.calculateLoss(X, Y));
   });
 
-  it('follows the float64 per-sample trajectory of the seed'\''s update rule (explicit biases) for 5 epochs from fixed weights', async () => {
+  it("follows the float64 per-sample trajectory of the seed's update rule (explicit biases) for 5 epochs from fixed weights", async () => {
     const net = await NeuralNetwork.create({ layers: [3, 4, 2], learningRate: 0.5, seed: 0, engine });
     const start = {
       weights: [randomMatrix(4, 3, 21, 0.8), randomMatrix(2, 4, 22, 0.8)],
