@@ -3,7 +3,7 @@
 export {
   useArena, initParams, resetOptimizer, forward, batchLoss, batchCorrect, backward, trainBatch, resetIndex, trainEpochs, stateFinite,
 } from './train';
-export { layerForward, layerBackward, dropoutForward, dropoutBackward } from './layer';
+export { forwardLayers, backwardLayers, dropoutForward, dropoutBackward } from './layer';
 export {
   matmulForward, matmulForwardNaive, matmulBackwardInput, matmulBackwardInputNaive, matmulBackwardWeight,
   matmulBackwardWeightNaive,

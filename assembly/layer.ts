@@ -1,9 +1,10 @@
-// The layer kinds, the twins of src/js/layer.ts: each kind's forward beside its backward, over the
-// kind's record in the arena header. A new kind is a code, one case in each of the two functions
-// (and its kernels, here when they are small), and an entry in src/registry.ts saying what its
-// record and regions need; train.ts runs the records in order and never looks inside them.
+// The layers, the twins of src/js/layer.ts: the forward and the backward pass over the layer
+// records of the arena header, each a loop with one switch on the kind, forward beside backward. A
+// new kind is a code, one case in each loop (and its kernels, here when they are small), and an
+// entry in src/registry.ts saying what its record and regions need; train.ts never looks inside a record.
 import {
-  L_BIAS, L_CODE, L_DBIAS, L_DINPUT, L_DOUTPUT, L_DROP_BELOW, L_DWEIGHT, L_IN, L_KIND, L_MASK, L_OUT, L_OUTPUT, L_SCALE, L_WEIGHT,
+  LAYER_WORDS, L_BIAS, L_CODE, L_DBIAS, L_DINPUT, L_DOUTPUT, L_DROP_BELOW, L_DWEIGHT, L_IN, L_INPUT, L_KIND, L_MASK, L_OUT, L_OUTPUT,
+  L_SCALE, L_WEIGHT,
 } from './abi';
 import { activationBackward, activationForward } from './activation';
 import { matmulBackwardInput, matmulBackwardWeight, matmulForward } from './matmul';
@@ -20,55 +21,64 @@ export const KIND_DROPOUT = 2; // inverted dropout while training; the identity 
 }
 
 /**
- * Runs the layer whose record is at `record` on `rows` rows at `input` (its planned input, or for
- * the first layer the training rows where they lie). `training` turns dropout on; masks are drawn
- * from the generator whose state is at `rng`.
+ * Runs `rows` rows at `input` through the `count` layers whose records start at `records`: the
+ * first reads `input` (its planned input, or the training rows where they lie), each other its
+ * planned input. `training` turns dropout on; masks are drawn from the generator whose state is at
+ * `rng`. The loop and the switch are one function so that a step costs one call per pass, not per layer.
  */
-export function layerForward(record: usize, input: usize, rows: i32, training: bool, rng: usize): void {
-  const C = <i32>field(record, L_IN), OC = <i32>field(record, L_OUT), output = <usize>field(record, L_OUTPUT);
-  switch (field(record, L_KIND)) {
-    case KIND_DENSE: {
-      matmulForward(output, input, <usize>field(record, L_WEIGHT), <usize>field(record, L_BIAS), rows, C, OC);
-      break;
-    }
-    case KIND_ACTIVATION: {
-      activationForward(field(record, L_CODE), output, input, rows, OC);
-      break;
-    }
-    case KIND_DROPOUT: {
-      if (training) {
-        dropoutForward(output, <usize>field(record, L_MASK), input, rows * OC, field(record, L_DROP_BELOW),
-          load<f32>(record + (<usize>L_SCALE << 2)), rng);
-      } else if (output != input) {
-        memory.copy(output, input, <usize>(rows * OC) << 2);
+export function forwardLayers(records: usize, count: i32, input: usize, rows: i32, training: bool, rng: usize): void {
+  for (let l = 0; l < count; l++) {
+    const record = records + (<usize>(l * LAYER_WORDS) << 2);
+    const from = l == 0 ? input : <usize>field(record, L_INPUT), output = <usize>field(record, L_OUTPUT), OC = <i32>field(record, L_OUT);
+    switch (field(record, L_KIND)) {
+      case KIND_DENSE: {
+        matmulForward(output, from, <usize>field(record, L_WEIGHT), <usize>field(record, L_BIAS), rows, <i32>field(record, L_IN), OC);
+        break;
       }
-      break;
+      case KIND_ACTIVATION: {
+        activationForward(field(record, L_CODE), output, from, rows, OC);
+        break;
+      }
+      case KIND_DROPOUT: {
+        dropoutLayerForward(record, from, output, rows * OC, training, rng);
+        break;
+      }
     }
   }
 }
 
 /**
- * Back through the layer whose record is at `record`, from ∂L/∂output: its parameters' gradients,
- * then ∂L/∂input unless its input needs none (L_DINPUT = 0). `input` as layerForward had it.
+ * Back through layers `last` … 0 (records from `records` on), each from its ∂L/∂output: its
+ * parameters' gradients, then ∂L/∂input unless its input needs none (L_DINPUT = 0). `input` as
+ * forwardLayers had it.
  */
-export function layerBackward(record: usize, input: usize, rows: i32): void {
-  const C = <i32>field(record, L_IN), OC = <i32>field(record, L_OUT);
-  const dout = <usize>field(record, L_DOUTPUT), dinp = <usize>field(record, L_DINPUT);
-  switch (field(record, L_KIND)) {
-    case KIND_DENSE: {
-      matmulBackwardWeight(<usize>field(record, L_DWEIGHT), <usize>field(record, L_DBIAS), dout, input, rows, C, OC);
-      if (dinp != 0) matmulBackwardInput(dinp, dout, <usize>field(record, L_WEIGHT), rows, C, OC);
-      break;
-    }
-    case KIND_ACTIVATION: {
-      if (dinp != 0) activationBackward(field(record, L_CODE), dinp, <usize>field(record, L_OUTPUT), dout, rows, OC);
-      break;
-    }
-    case KIND_DROPOUT: {
-      if (dinp != 0) dropoutBackward(dinp, <usize>field(record, L_MASK), dout, rows * OC);
-      break;
+export function backwardLayers(records: usize, last: i32, input: usize, rows: i32): void {
+  for (let l = last; l >= 0; l--) {
+    const record = records + (<usize>(l * LAYER_WORDS) << 2);
+    const from = l == 0 ? input : <usize>field(record, L_INPUT);
+    const dout = <usize>field(record, L_DOUTPUT), dinp = <usize>field(record, L_DINPUT), OC = <i32>field(record, L_OUT);
+    switch (field(record, L_KIND)) {
+      case KIND_DENSE: {
+        matmulBackwardWeight(<usize>field(record, L_DWEIGHT), <usize>field(record, L_DBIAS), dout, from, rows, <i32>field(record, L_IN), OC);
+        if (dinp != 0) matmulBackwardInput(dinp, dout, <usize>field(record, L_WEIGHT), rows, <i32>field(record, L_IN), OC);
+        break;
+      }
+      case KIND_ACTIVATION: {
+        if (dinp != 0) activationBackward(field(record, L_CODE), dinp, <usize>field(record, L_OUTPUT), dout, rows, OC);
+        break;
+      }
+      case KIND_DROPOUT: {
+        if (dinp != 0) dropoutBackward(dinp, <usize>field(record, L_MASK), dout, rows * OC);
+        break;
+      }
     }
   }
+}
+
+/** A dropout layer's forward pass over its N units: masks drawn while training, a copy otherwise. */
+function dropoutLayerForward(record: usize, input: usize, output: usize, N: i32, training: bool, rng: usize): void {
+  if (training) dropoutForward(output, <usize>field(record, L_MASK), input, N, field(record, L_DROP_BELOW), load<f32>(record + (<usize>L_SCALE << 2)), rng);
+  else memory.copy(output, input, <usize>N << 2);
 }
 
 /**

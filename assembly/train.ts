@@ -6,11 +6,11 @@ import {
   H_CLASSIFY, H_CLIP, H_CORRECT, H_DATA_ROWS, H_DATA_X, H_DATA_Y, H_GRADS, H_INDEX, H_INPUT, H_L2, H_LAYERS, H_LAYER_BASE,
   H_LEARNING_RATE, H_LOSS, H_LOSSES, H_OPTIMIZER, H_OPT_STATE, H_OPT_STATE_COUNT, H_PARAM_COUNT, H_PARAMS, H_PASS_ROWS, H_RNG,
   H_SETTINGS, H_STEP, H_BETA1_POWER, H_BETA2_POWER, H_TARGETS, INIT_HE_NORMAL, INIT_HE_UNIFORM, INIT_XAVIER_NORMAL,
-  INIT_XAVIER_UNIFORM, LAYER_WORDS, LOSS_SLOTS, L_BIAS, L_CODE, L_DINPUT, L_DOUTPUT, L_DWEIGHT, L_IN, L_INPUT, L_KIND, L_OUT,
+  INIT_XAVIER_UNIFORM, LAYER_WORDS, LOSS_SLOTS, L_BIAS, L_CODE, L_DINPUT, L_DOUTPUT, L_DWEIGHT, L_IN, L_KIND, L_OUT,
   L_OUTPUT, L_WEIGHT,
 } from './abi';
 import { ACT_IDENTITY } from './activation';
-import { KIND_ACTIVATION, KIND_DENSE, layerBackward, layerForward } from './layer';
+import { backwardLayers, forwardLayers, KIND_ACTIVATION, KIND_DENSE } from './layer';
 import { countCorrect, crossEntropyBackward, LOSS_CROSS_ENTROPY, lossForward, mseBackward } from './loss';
 import { rngNormal, rngSeed, rngSigned, shuffleIndex } from './rng';
 import { allFinite, clipGradients, l2Gradient, optimizerUpdate } from './update';
@@ -31,12 +31,6 @@ export function useArena(base: usize): void {
 // @ts-ignore: decorator
 @inline function headerAddress(word: i32): usize {
   return arena + (<usize>word << 2);
-}
-
-/** Where layer l's record starts. */
-// @ts-ignore: decorator
-@inline function record(l: i32): usize {
-  return headerAddress(H_LAYER_BASE + l * LAYER_WORDS);
 }
 
 // @ts-ignore: decorator
@@ -92,10 +86,7 @@ export function stateFinite(): bool {
 /** Runs `rows` rows starting at `input` through every layer; `training` turns dropout on. */
 function forwardFrom(input: usize, rows: i32, training: bool): void {
   assert(rows > 0 && <u32>rows <= header(H_PASS_ROWS), 'forward: rows exceed the planned pass');
-  const rng = headerAddress(H_RNG);
-  for (let l = 0, L = <i32>header(H_LAYERS); l < L; l++) {
-    layerForward(record(l), l == 0 ? input : <usize>layer(l, L_INPUT), rows, training, rng);
-  }
+  forwardLayers(headerAddress(H_LAYER_BASE), <i32>header(H_LAYERS), input, rows, training, headerAddress(H_RNG));
 }
 
 /** Gradients of the batch-mean loss into the grads region: the loss's gradient, then every layer backward, last to first. */
@@ -113,7 +104,7 @@ function backwardFrom(input: usize, targets: usize, rows: i32): void {
   } else {
     mseBackward(<usize>layer(last, L_DOUTPUT), pred, targets, N, scale);
   }
-  for (; l >= 0; l--) layerBackward(record(l), l == 0 ? input : <usize>layer(l, L_INPUT), rows);
+  backwardLayers(headerAddress(H_LAYER_BASE), l, input, rows);
 }
 
 /** The activation code of the output: the last layer's when it is an activation, else the identity. */

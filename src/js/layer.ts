@@ -1,10 +1,11 @@
-// The layer kinds, the twins of assembly/layer.ts: each kind's forward beside its backward, over
-// the kind's record in the arena header. A new kind is a code, one case in each of the two
-// functions (and its kernels, here when they are small), and an entry in src/registry.ts saying
-// what its record and regions need; train.ts runs the records in order and never looks inside them.
-// `record` is the word index of the record; offsets in it are bytes, hence the `>>> 2`.
+// The layers, the twins of assembly/layer.ts: the forward and the backward pass over the layer
+// records of the arena header, each a loop with one switch on the kind, forward beside backward. A
+// new kind is a code, one case in each loop (and its kernels, here when they are small), and an
+// entry in src/registry.ts saying what its record and regions need; train.ts never looks inside a
+// record. Records are addressed by word index; the offsets in them are bytes, hence the `>>> 2`.
 import {
-  L_BIAS, L_CODE, L_DBIAS, L_DINPUT, L_DOUTPUT, L_DROP_BELOW, L_DWEIGHT, L_IN, L_KIND, L_MASK, L_OUT, L_OUTPUT, L_SCALE, L_WEIGHT,
+  LAYER_WORDS, L_BIAS, L_CODE, L_DBIAS, L_DINPUT, L_DOUTPUT, L_DROP_BELOW, L_DWEIGHT, L_IN, L_INPUT, L_KIND, L_MASK, L_OUT, L_OUTPUT,
+  L_SCALE, L_WEIGHT,
 } from '../abi.js';
 import { activationBackward, activationForward } from './activation.js';
 import { matmulBackwardInput, matmulBackwardWeight, matmulForward } from './matmul.js';
@@ -16,47 +17,62 @@ export const KIND_ACTIVATION = 1; // out = f(in), element-wise (softmax: row-wis
 export const KIND_DROPOUT = 2; // inverted dropout while training; the identity otherwise
 
 /**
- * Runs the layer whose record starts at word `record` on `rows` rows at `input` (its planned
- * input, or for the first layer the training rows where they lie). `training` turns dropout on;
- * masks are drawn from the generator whose state is at u[rng …].
+ * Runs `rows` rows at `input` through the `count` layers whose records start at word `records`:
+ * the first reads `input` (its planned input, or the training rows where they lie), each other its
+ * planned input. `training` turns dropout on; masks are drawn from the generator at u[rng …].
+ * The loop and the switch are one function so that a step costs one call per pass, not per layer.
  */
-export function layerForward(
-  f: Float32Array, u: Uint32Array, record: number, input: number, rows: number, training: boolean, rng: number,
+export function forwardLayers(
+  f: Float32Array, u: Uint32Array, records: number, count: number, input: number, rows: number, training: boolean, rng: number,
 ): void {
-  const C = u[record + L_IN], OC = u[record + L_OUT], output = u[record + L_OUTPUT] >>> 2;
-  switch (u[record + L_KIND]) {
-    case KIND_DENSE:
-      matmulForward(f, output, input, u[record + L_WEIGHT] >>> 2, u[record + L_BIAS] >>> 2, rows, C, OC);
-      break;
-    case KIND_ACTIVATION:
-      activationForward(f, u[record + L_CODE], output, input, rows, OC);
-      break;
-    case KIND_DROPOUT:
-      if (training) dropoutForward(f, u, output, u[record + L_MASK] >>> 2, input, rows * OC, u[record + L_DROP_BELOW], f[record + L_SCALE], rng);
-      else if (output !== input) f.copyWithin(output, input, input + rows * OC);
-      break;
+  for (let l = 0; l < count; l++) {
+    const record = records + l * LAYER_WORDS;
+    const from = l === 0 ? input : u[record + L_INPUT] >>> 2, output = u[record + L_OUTPUT] >>> 2, OC = u[record + L_OUT];
+    switch (u[record + L_KIND]) {
+      case KIND_DENSE:
+        matmulForward(f, output, from, u[record + L_WEIGHT] >>> 2, u[record + L_BIAS] >>> 2, rows, u[record + L_IN], OC);
+        break;
+      case KIND_ACTIVATION:
+        activationForward(f, u[record + L_CODE], output, from, rows, OC);
+        break;
+      case KIND_DROPOUT:
+        dropoutLayerForward(f, u, record, from, output, rows * OC, training, rng);
+        break;
+    }
   }
 }
 
 /**
- * Back through the layer whose record starts at word `record`, from ∂L/∂output: its parameters'
- * gradients, then ∂L/∂input unless its input needs none (L_DINPUT = 0). `input` as layerForward had it.
+ * Back through layers `last` … 0 (records from word `records` on), each from its ∂L/∂output: its
+ * parameters' gradients, then ∂L/∂input unless its input needs none (L_DINPUT = 0). `input` as
+ * forwardLayers had it.
  */
-export function layerBackward(f: Float32Array, u: Uint32Array, record: number, input: number, rows: number): void {
-  const C = u[record + L_IN], OC = u[record + L_OUT];
-  const dout = u[record + L_DOUTPUT] >>> 2, dinp = u[record + L_DINPUT] >>> 2;
-  switch (u[record + L_KIND]) {
-    case KIND_DENSE:
-      matmulBackwardWeight(f, u[record + L_DWEIGHT] >>> 2, u[record + L_DBIAS] >>> 2, dout, input, rows, C, OC);
-      if (dinp !== 0) matmulBackwardInput(f, dinp, dout, u[record + L_WEIGHT] >>> 2, rows, C, OC);
-      break;
-    case KIND_ACTIVATION:
-      if (dinp !== 0) activationBackward(f, u[record + L_CODE], dinp, u[record + L_OUTPUT] >>> 2, dout, rows, OC);
-      break;
-    case KIND_DROPOUT:
-      if (dinp !== 0) dropoutBackward(f, dinp, u[record + L_MASK] >>> 2, dout, rows * OC);
-      break;
+export function backwardLayers(f: Float32Array, u: Uint32Array, records: number, last: number, input: number, rows: number): void {
+  for (let l = last; l >= 0; l--) {
+    const record = records + l * LAYER_WORDS;
+    const from = l === 0 ? input : u[record + L_INPUT] >>> 2;
+    const dout = u[record + L_DOUTPUT] >>> 2, dinp = u[record + L_DINPUT] >>> 2, OC = u[record + L_OUT];
+    switch (u[record + L_KIND]) {
+      case KIND_DENSE:
+        matmulBackwardWeight(f, u[record + L_DWEIGHT] >>> 2, u[record + L_DBIAS] >>> 2, dout, from, rows, u[record + L_IN], OC);
+        if (dinp !== 0) matmulBackwardInput(f, dinp, dout, u[record + L_WEIGHT] >>> 2, rows, u[record + L_IN], OC);
+        break;
+      case KIND_ACTIVATION:
+        if (dinp !== 0) activationBackward(f, u[record + L_CODE], dinp, u[record + L_OUTPUT] >>> 2, dout, rows, OC);
+        break;
+      case KIND_DROPOUT:
+        if (dinp !== 0) dropoutBackward(f, dinp, u[record + L_MASK] >>> 2, dout, rows * OC);
+        break;
+    }
   }
+}
+
+/** A dropout layer's forward pass over its N units: masks drawn while training, a copy otherwise. */
+function dropoutLayerForward(
+  f: Float32Array, u: Uint32Array, record: number, input: number, output: number, N: number, training: boolean, rng: number,
+): void {
+  if (training) dropoutForward(f, u, output, u[record + L_MASK] >>> 2, input, N, u[record + L_DROP_BELOW], f[record + L_SCALE], rng);
+  else f.copyWithin(output, input, input + N);
 }
 
 /**
