@@ -1,7 +1,7 @@
 // Bad input: every rejected call throws a typed error naming the culprit and changes nothing.
 import { describe, expect, it } from 'vitest';
 import { DivergenceError, NeuralNetwork, ShapeError, StateError, ValueError } from '../src/index.js';
-import { CLASSIFYING_ACTIVATIONS } from '../src/registry.js';
+import { ACTIVATION_NAMES, CLASSIFYING_ACTIVATIONS } from '../src/registry.js';
 import { ENGINES, XOR_X, XOR_Y } from './helpers.js';
 
 type ErrorClass = typeof ShapeError | typeof ValueError;
@@ -57,7 +57,8 @@ describe.each(ENGINES)('bad input (%s engine)', (engine) => {
     ['one layer', { layers: [2] }, /layers must list 2 to 1024 widths/, 'layers'],
     ['zero width', { layers: [2, 0, 1] }, /layers\[1\] must be an integer ≥ 1; got 0/, 'layers[1]'],
     ['fractional width', { layers: [2, 1.5, 1] }, /layers\[1\] must be an integer ≥ 1; got 1.5/, 'layers[1]'],
-    ['unknown activation', { layers: [2, 1], activation: 'swish' }, /activation must be one of 'sigmoid', 'tanh', 'relu', 'leakyRelu', 'identity'; got 'swish'/, 'activation'],
+    ['unknown activation', { layers: [2, 1], activation: 'swish' },
+      new RegExp(`activation must be one of ${ACTIVATION_NAMES.map((name) => `'${name}'`).join(', ')}; got 'swish'`), 'activation'],
     ['softmax hidden', { layers: [2, 2, 2], activation: 'softmax' }, /activation must be one of/, 'activation'],
     ['unknown loss', { layers: [2, 1], loss: 'hinge' }, /loss must be one of 'mse', 'crossEntropy'; got 'hinge'/, 'loss'],
     ['cross-entropy on identity', { layers: [2, 1], outputActivation: 'identity', loss: 'crossEntropy' },

@@ -1,6 +1,7 @@
 // Arbitraries for test/fuzz.test.ts: well-formed networks and arguments, and the malicious forms of each.
 import { fc } from '@fast-check/vitest';
 import type { NetworkOptions } from '../src/index.js';
+import { ACTIVATION_NAMES, OPTIMIZER_NAMES, OUTPUT_ACTIVATION_NAMES } from '../src/registry.js';
 
 /** Gives an exotic value a short name in fast-check's counterexamples (a proxy or a 1.4e6-row array must not be printed whole). */
 export function named<T extends object>(label: string, value: T): T {
@@ -211,8 +212,8 @@ export function targets(outputs: number, rows: number): fc.Arbitrary<unknown> {
 // ---------------------------------------------------------------------------------------------
 // Networks and options.
 
-export const HIDDEN = ['sigmoid', 'tanh', 'relu', 'leakyRelu', 'identity'] as const;
-const OUTPUTS = [...HIDDEN, 'softmax'] as const;
+export const HIDDEN = ACTIVATION_NAMES;
+const OUTPUTS = OUTPUT_ACTIVATION_NAMES;
 const INITS = ['seed', 'xavier', 'xavierUniform', 'xavierNormal', 'he', 'heUniform', 'heNormal'] as const;
 
 /** A small valid network (widths ≤ 6), its options consistent (softmax has 2+ outputs, cross-entropy a softmax or sigmoid output). */
@@ -224,7 +225,7 @@ export const networkOptions: fc.Arbitrary<NetworkOptions> = fc.record({
   outputActivation: fc.constantFrom(...OUTPUTS),
   crossEntropy: fc.boolean(),
   optimizer: fc.constantFrom<NetworkOptions['optimizer']>(
-    'sgd', 'momentum', 'adam', { type: 'momentum', momentum: 0.5, nesterov: true }, { type: 'adam', beta1: 0.8, beta2: 0.99, epsilon: 1e-6 },
+    ...OPTIMIZER_NAMES, { type: 'momentum', momentum: 0.5, nesterov: true }, { type: 'adam', beta1: 0.8, beta2: 0.99, epsilon: 1e-6 },
   ),
   l2: fc.constantFrom(0, 1e-3),
   clipNorm: fc.constantFrom(undefined, 1),

@@ -1,15 +1,15 @@
 // Backpropagation against central differences of an independent float64 forward pass, for every
 // hidden activation × output activation × loss, on a small three-layer network.
 import { describe, expect, it } from 'vitest';
-import { NeuralNetwork, type Activation, type Loss, type OutputActivation } from '../src/index.js';
+import { NeuralNetwork, type Loss, type OutputActivation } from '../src/index.js';
+import { ACTIVATION_NAMES, LOSS_NAMES, LOSSES, OUTPUT_ACTIVATION_NAMES, type LossEntry } from '../src/registry.js';
 import { numericGradient, refMeanLoss, type RefNet } from './reference.js';
 import { ENGINES, randomMatrix, testRandom } from './helpers.js';
 
-const HIDDEN: Activation[] = ['sigmoid', 'tanh', 'relu', 'leakyRelu', 'identity'];
-const HEADS: [OutputActivation, Loss][] = [
-  ['sigmoid', 'mse'], ['tanh', 'mse'], ['relu', 'mse'], ['leakyRelu', 'mse'], ['identity', 'mse'], ['softmax', 'mse'],
-  ['softmax', 'crossEntropy'], ['sigmoid', 'crossEntropy'],
-];
+const HIDDEN = ACTIVATION_NAMES;
+/** Every output activation with every loss that accepts it. */
+const HEADS: [OutputActivation, Loss][] = OUTPUT_ACTIVATION_NAMES.flatMap((output) =>
+  LOSS_NAMES.filter((loss) => (LOSSES[loss] as LossEntry).outputs?.includes(output) ?? true).map((loss): [OutputActivation, Loss] => [output, loss]));
 const LAYERS = [3, 5, 4, 3];
 const ROWS = 6;
 

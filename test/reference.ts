@@ -1,6 +1,9 @@
 // An independent float64 multi-layer perceptron, written loop by loop from the textbook formulas,
-// used as the oracle of the tests. It shares no code with either engine.
-export type Act = 'sigmoid' | 'tanh' | 'relu' | 'leakyRelu' | 'identity' | 'softmax';
+// used as the oracle of the tests. It shares no code with either engine; its activations are the
+// registry's names (a type only), so a new activation does not type-check until it has a case here.
+import type { OutputActivation } from '../src/registry.js';
+
+export type Act = OutputActivation;
 
 export interface RefNet {
   weights: number[][][]; // [layer][out][in]

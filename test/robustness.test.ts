@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import {
   BackpropError, DivergenceError, MemoryError, NeuralNetwork, ShapeError, StateError, ValueError, type NetworkOptions,
 } from '../src/index.js';
+import { OPTIMIZER_NAMES } from '../src/registry.js';
 import { DivergenceError as BuiltDivergenceError, NeuralNetwork as Built, StateError as BuiltStateError } from '../dist/src/index.js';
 import { ENGINES, randomMatrix, XOR_X, XOR_Y } from './helpers.js';
 
@@ -185,7 +186,7 @@ describe.each(ENGINES)('reliability (%s engine)', (engine) => {
     });
 
     it('fitPartial undoes a diverging step whatever the optimiser: weights, moments, step count and βᵗ as before', async () => {
-      for (const optimizer of ['sgd', 'momentum', 'adam'] as const) {
+      for (const optimizer of OPTIMIZER_NAMES) {
         const net = await create({ layers: [1, 1], activation: 'identity', learningRate: 1e30, seed: 5, optimizer });
         let refused = 0;
         for (let call = 0; call < 3; call++) {
