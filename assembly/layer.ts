@@ -3,17 +3,21 @@
 // new kind is a code, one case in each loop (and its kernels, here when they are small), and an
 // entry in src/registry.ts saying what its record and regions need; train.ts never looks inside a record.
 import {
-  LAYER_WORDS, L_BIAS, L_CODE, L_DBIAS, L_DINPUT, L_DOUTPUT, L_DROP_BELOW, L_DWEIGHT, L_IN, L_INPUT, L_KIND, L_MASK, L_OUT, L_OUTPUT,
-  L_SCALE, L_WEIGHT,
+  LAYER_WORDS, L_ARG0, L_ARG1, L_BIAS, L_DBIAS, L_DINPUT, L_DOUTPUT, L_DWEIGHT, L_IN, L_INPUT, L_KIND, L_OUT, L_OUTPUT, L_STATE,
+  L_WEIGHT,
 } from './abi';
 import { activationBackward, activationForward } from './activation';
 import { matmulBackwardInput, matmulBackwardWeight, matmulForward } from './matmul';
 import { rngNext } from './rng';
 
-/** Layer kind codes (L_KIND). */
+/** Layer kind codes (L_KIND), and the words of their records that are their own. */
 export const KIND_DENSE = 0; // out = in · Wᵀ + b
 export const KIND_ACTIVATION = 1; // out = f(in), element-wise (softmax: row-wise)
 export const KIND_DROPOUT = 2; // inverted dropout while training; the identity otherwise
+export const L_CODE = L_ARG0; // activation: its code
+export const L_DROP_BELOW = L_ARG0; // dropout: a unit drops when the next 32 random bits are below this
+export const L_SCALE = L_ARG1; // dropout: f32 1/(1 − rate), the kept units' scale
+export const L_MASK = L_STATE; // dropout: the last training pass's mask, passRows × OUT
 
 // @ts-ignore: decorator
 @inline function field(record: usize, word: i32): u32 {

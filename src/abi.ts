@@ -50,7 +50,8 @@ export const H_LAYER_BASE = 64; // first layer record
 export const LOSS_SLOTS = 1024;
 
 // Layer record l (l = 0 … H_LAYERS-1) at word H_LAYER_BASE + l * LAYER_WORDS. Every kind has the
-// first seven words; the rest are the kind's own (layer.ts says which kind uses which).
+// first seven words; dense layers the next four; the last four are each kind's own, and layer.ts
+// names what a kind keeps in them (activation: its code; dropout: its threshold, scale and mask).
 export const LAYER_WORDS = 16;
 export const L_KIND = 0; // layer kind code (layer.ts)
 export const L_IN = 1; // input width of a row
@@ -63,7 +64,7 @@ export const L_WEIGHT = 7; // dense: byte offset of W, OUT × IN row-major
 export const L_BIAS = 8; // dense: byte offset of b, OUT
 export const L_DWEIGHT = 9; // dense: byte offset of dW
 export const L_DBIAS = 10; // dense: byte offset of db
-export const L_CODE = 11; // activation: the activation code
-export const L_MASK = 12; // dropout: byte offset of the last training pass's mask, passRows × OUT
-export const L_DROP_BELOW = 13; // dropout: a unit drops when the next 32 random bits are below this
-export const L_SCALE = 14; // dropout: f32 1/(1 − rate), the kept units' scale
+export const L_ARG0 = 11; // the kind's own words (u32, or f32 bits)
+export const L_ARG1 = 12;
+export const L_ARG2 = 13;
+export const L_STATE = 14; // byte offset of the kind's own per-row region, passRows × OUT (0: none)

@@ -3,7 +3,9 @@
 // corrupted, mismatched or hostile file is refused cheaply with a precise error.
 import { PASS_ROWS } from './arena-engine.js';
 import { ValueError } from './errors.js';
-import { isOptionsObject, MAX_LAYERS, networkShape, resolveNetworkOptions, show, type ResolvedNetworkOptions } from './options.js';
+import {
+  isOptionsObject, MAX_LAYERS, NETWORK_KEYS, networkShape, resolveNetworkOptions, show, type NetworkOptions, type ResolvedNetworkOptions,
+} from './options.js';
 import { checkedPlan } from './plan.js';
 import { OPTIMIZER_NAMES, OPTIMIZERS, type OptimizerName } from './registry.js';
 
@@ -42,11 +44,12 @@ export interface NetworkJSON extends Omit<ResolvedNetworkOptions, 'engine'> {
   checksum: string;
 }
 
-/** Every field, in the order toJSON writes them (version 1's checksum hashed this order); `dropout` from version 3 on. */
-const FIELDS = [
-  'format', 'version', 'layers', 'learningRate', 'activation', 'outputActivation', 'loss', 'seed', 'optimizer', 'l2', 'clipNorm',
-  'init', 'dropout', 'weights', 'biases', 'trainingState',
-] as const;
+/** The options a file holds: the network's (options.ts), but the engine, which the reader chooses, and alpha, learningRate's other name. */
+const OPTION_FIELDS = NETWORK_KEYS.filter((key) => key !== 'engine' && key !== 'alpha');
+/** The version that brought each option version 1 did not have: older files lack it, and mean its default. */
+const SINCE: Partial<Record<string, number>> = { dropout: 3 };
+/** Every field, in the order toJSON writes them (version 1's checksum hashed this order). */
+const FIELDS = ['format', 'version', ...OPTION_FIELDS, 'weights', 'biases', 'trainingState'];
 const OPTIONAL_FIELDS: readonly string[] = ['trainingState'];
 const optimizerFields = (type: OptimizerName): string[] => ['type', ...Object.keys(OPTIMIZERS[type].settings)];
 const STATE_FIELDS = ['epoch', 'rng', 'step', 'beta1Power', 'beta2Power', 'moments'] as const;
@@ -208,7 +211,7 @@ function parseNetworkJSON(json: unknown): Record<string, unknown> & { version: 1
 
 /** Checks the fields present and the options they hold, as create() checks them; returns the options resolved. */
 function checkOptions(j: Record<string, unknown> & { version: number }): ResolvedNetworkOptions {
-  checkFields('json', j, [...FIELDS.filter((f) => f !== 'dropout' || j.version >= 3), 'checksum'], OPTIONAL_FIELDS);
+  checkFields('json', j, [...FIELDS.filter((f) => (SINCE[f] ?? 1) <= j.version), 'checksum'], OPTIONAL_FIELDS);
   const layers = j.layers;
   if (!Array.isArray(layers) || layers.length < 2 || layers.length > MAX_LAYERS || !allOf(layers, (w) => Number.isSafeInteger(w) && (w as number) > 0)) {
     throw new ValueError('json.layers', `json.layers must be a list of 2 to ${MAX_LAYERS} positive integers; got ${show(layers)}`);
@@ -219,14 +222,17 @@ function checkOptions(j: Record<string, unknown> & { version: number }): Resolve
   }
   checkFields('json.optimizer', optimizer, optimizerFields(optimizer.type as OptimizerName));
   try {
-    const { learningRate, activation, outputActivation, loss, seed, l2, clipNorm, init, dropout } = j;
-    return resolveNetworkOptions({
-      layers, learningRate, activation, outputActivation, loss, seed, optimizer, l2, init, dropout, clipNorm: clipNorm === 0 ? undefined : clipNorm,
-    });
+    return resolveNetworkOptions(networkOptionsOf(j));
   } catch (error) {
     if (error instanceof ValueError) throw new ValueError(`json.${error.option}`, `json.${error.message}`);
     throw error;
   }
+}
+
+/** The options a file holds, as create() takes them (a file writes "no clipping" as clipNorm 0). */
+export function networkOptionsOf(j: Record<string, unknown>): NetworkOptions {
+  const options = Object.fromEntries(OPTION_FIELDS.map((key) => [key, j[key]]));
+  return { ...options, clipNorm: j.clipNorm === 0 ? undefined : j.clipNorm } as unknown as NetworkOptions;
 }
 
 /**

@@ -1,6 +1,6 @@
 // The public NeuralNetwork: the seed's verbs over an engine. Validates at the boundary, keeps the
 // options, logs; every number is computed by the engine.
-import { FORMAT, readNetworkJSON, VERSION, withChecksum, type NetworkJSON } from './checkpoint.js';
+import { FORMAT, networkOptionsOf, readNetworkJSON, VERSION, withChecksum, type NetworkJSON } from './checkpoint.js';
 import {
   checkProbabilities, checkSameRows, classesOf, floats, isClassList, pack, packClasses, rowCount, takeRows, unpack,
   type Matrix, type Packed, type Row, type TypedMatrix,
@@ -86,11 +86,7 @@ export class NeuralNetwork {
     const o = optionsObject('options', options, 'fromJSON options');
     checkKeys('fromJSON', o, ['engine']);
     const j = readNetworkJSON(json);
-    const net = await NeuralNetwork.create({
-      layers: j.layers, learningRate: j.learningRate, activation: j.activation, outputActivation: j.outputActivation,
-      loss: j.loss, seed: j.seed, engine: (o.engine ?? 'auto') as EngineChoice, optimizer: j.optimizer, l2: j.l2,
-      clipNorm: j.clipNorm === 0 ? undefined : j.clipNorm, init: j.init, dropout: j.dropout,
-    });
+    const net = await NeuralNetwork.create({ ...networkOptionsOf(j as never), engine: (o.engine ?? 'auto') as EngineChoice });
     net.setWeights({ weights: j.weights, biases: j.biases });
     const state = j.trainingState;
     if (state) {
@@ -409,11 +405,8 @@ export class NeuralNetwork {
     if (o.trainingState !== undefined && typeof o.trainingState !== 'boolean') {
       throw new ValueError('trainingState', `trainingState must be true or false; got ${show(o.trainingState)}`);
     }
-    const { layers, activation, outputActivation, loss, seed, optimizer, l2, clipNorm, init, dropout } = this.options;
-    const content: Omit<NetworkJSON, 'checksum'> = {
-      format: FORMAT, version: VERSION, layers: [...layers], learningRate: this.rate, activation, outputActivation, loss, seed,
-      optimizer: { ...optimizer }, l2, clipNorm, init, dropout: [...dropout], ...this.getWeights(),
-    };
+    const { engine: _readerChooses, ...settings } = structuredClone(this.options);
+    const content: Omit<NetworkJSON, 'checksum'> = { format: FORMAT, version: VERSION, ...settings, learningRate: this.rate, ...this.getWeights() };
     if (o.trainingState) {
       const state = this.backend.getOptimizerState();
       const moments = state.moments;

@@ -361,7 +361,11 @@ function dropoutRates(value: unknown, hidden: number): number[] {
     throw new ValueError('dropout', `dropout as a list needs one rate per hidden layer (${hidden}); got ${value.length}`);
   }
   const rates: number[] = [];
-  for (let i = 0; i < value.length; i++) rates.push(rate(`dropout[${i}]`, value[i])); // a loop: holes are refused, not skipped
+  for (let i = 0; i < value.length; i++) {
+    // A loop, and undefined refused (not taken as the default): a hole is a mistake, never a rate.
+    if (value[i] === undefined) throw new ValueError(`dropout[${i}]`, `dropout[${i}] must be a number in [0, 1); got ${i in value ? 'undefined' : 'a hole'}`);
+    rates.push(rate(`dropout[${i}]`, value[i]));
+  }
   return rates;
 }
 

@@ -3,7 +3,7 @@
 import {
   H_DATA_ROWS, H_DATA_X, H_DATA_Y, H_GRADS, H_INDEX, H_INPUT, H_LAYERS, H_LAYER_BASE, H_LOSS, H_LOSSES, H_OPT_STATE,
   H_OPT_STATE_COUNT, H_PARAM_COUNT, H_PARAMS, H_PASS_ROWS, H_TARGETS, LAYER_WORDS, LOSS_SLOTS, L_BIAS, L_DBIAS, L_DINPUT,
-  L_DOUTPUT, L_DWEIGHT, L_IN, L_INPUT, L_KIND, L_MASK, L_OUT, L_OUTPUT, L_WEIGHT,
+  L_DOUTPUT, L_DWEIGHT, L_IN, L_INPUT, L_KIND, L_OUT, L_OUTPUT, L_STATE, L_WEIGHT,
 } from './abi.js';
 import type { NetworkShape } from './engine.js';
 import { MemoryError } from './errors.js';
@@ -32,8 +32,8 @@ export interface LayerPlan {
   bias: number;
   dweight: number;
   dbias: number;
-  /** Dropout: the mask of the last training pass. */
-  mask: number;
+  /** The kind's own per-row region (dropout: the mask of the last training pass). */
+  state: number;
 }
 
 /** Where a dense layer's weights (rows × cols, row-major) and biases (rows) sit in the flat parameter vector. */
@@ -75,9 +75,9 @@ const align = (bytes: number): number => Math.ceil(bytes / ALIGN) * ALIGN;
 
 /**
  * Lays out the arena, each region 16-byte aligned: header and layer records; parameters, gradients
- * and optimiser state; the batch's inputs, then each layer's output values and deltas (and masks)
- * where the layer does not work in place; the batch's targets; the training rows, targets and
- * shuffle index; the loss slots.
+ * and optimiser state; the batch's inputs, then each layer's output values and deltas where it
+ * does not work in place, and its own region (dropout's mask); the batch's targets; the training
+ * rows, targets and shuffle index; the loss slots.
  */
 export function planArena(input: PlanInput): ArenaPlan {
   const { inputs, passRows, dataRows } = input;
@@ -121,13 +121,13 @@ export function planArena(input: PlanInput): ArenaPlan {
     const inPlace = l > 0 ? kind(spec).inPlace(spec) : { value: false, delta: false };
     const output = inPlace.value ? value : take(passRows * outWidth);
     const doutput = inPlace.delta ? delta : take(passRows * outWidth);
-    const mask = kind(spec).hasMask ? take(passRows * outWidth) : 0;
+    const state = kind(spec).hasState ? take(passRows * outWidth) : 0;
     let weights = { weight: 0, bias: 0, dweight: 0, dbias: 0 };
     if (kind(spec).hasParameters) {
       const p = parameters[dense++];
       weights = { weight: params + 4 * p.weight, bias: params + 4 * p.bias, dweight: grads + 4 * p.weight, dbias: grads + 4 * p.bias };
     }
-    const planned = { spec, inWidth, outWidth, input: value, output, dinput: delta, doutput, mask, ...weights };
+    const planned = { spec, inWidth, outWidth, input: value, output, dinput: delta, doutput, state, ...weights };
     value = output;
     delta = doutput;
     return planned;
@@ -177,7 +177,7 @@ export function writeHeader(words: Uint32Array, plan: ArenaPlan, base: number): 
     h(r + L_BIAS, at(layer.bias));
     h(r + L_DWEIGHT, at(layer.dweight));
     h(r + L_DBIAS, at(layer.dbias));
-    h(r + L_MASK, at(layer.mask));
+    h(r + L_STATE, at(layer.state));
     for (const [word, value] of entry.words(layer.spec)) h(r + word, value);
   });
 }

@@ -2,9 +2,8 @@
 // with its code (declared beside both engines' kernels), where it is allowed, what the arena plan and
 // the exporters need to know, and a line of documentation. Option validation, error messages, the
 // README's tables (npm run docs) and the tests' lists all read from here.
-import { L_CODE, L_DROP_BELOW, L_SCALE } from './abi.js';
 import { ACT_IDENTITY, ACT_LEAKY_RELU, ACT_RELU, ACT_SIGMOID, ACT_SOFTMAX, ACT_TANH, LEAKY_SLOPE } from './js/activation.js';
-import { KIND_ACTIVATION, KIND_DENSE, KIND_DROPOUT } from './js/layer.js';
+import { KIND_ACTIVATION, KIND_DENSE, KIND_DROPOUT, L_CODE, L_DROP_BELOW, L_SCALE } from './js/layer.js';
 import { LOSS_CROSS_ENTROPY, LOSS_MSE } from './js/loss.js';
 import { OPT_ADAM, OPT_MOMENTUM, OPT_SGD } from './js/update.js';
 
@@ -138,8 +137,8 @@ export interface LayerKindEntry<S extends LayerSpec> {
   hasParameters: boolean;
   /** Whether it may write its output over its input values, and its input delta over its output delta. */
   inPlace(spec: S): { value: boolean; delta: boolean };
-  /** Whether it keeps a per-unit mask of each training pass (dropout). */
-  hasMask: boolean;
+  /** Whether it has a per-unit region of its own, passRows × its width (dropout: the mask of each training pass). */
+  hasState: boolean;
   /** Its own record words, as u32 (an f32 goes in as its bits). */
   words(spec: S): [word: number, value: number][];
 }
@@ -148,17 +147,17 @@ const f32Bits = (value: number): number => new Uint32Array(new Float32Array([val
 
 export const LAYER_KINDS: { [K in LayerSpec['kind']]: LayerKindEntry<Extract<LayerSpec, { kind: K }>> } = {
   dense: {
-    code: KIND_DENSE, width: (spec) => spec.units, hasParameters: true, hasMask: false,
+    code: KIND_DENSE, width: (spec) => spec.units, hasParameters: true, hasState: false,
     inPlace: () => ({ value: false, delta: false }), words: () => [],
   },
   activation: {
-    code: KIND_ACTIVATION, width: (_, inWidth) => inWidth, hasParameters: false, hasMask: false,
+    code: KIND_ACTIVATION, width: (_, inWidth) => inWidth, hasParameters: false, hasState: false,
     inPlace: (spec) => ({ value: ACTIVATIONS[spec.activation].derivative === 'output', delta: true }),
     words: (spec) => [[L_CODE, ACTIVATIONS[spec.activation].code]],
   },
   dropout: {
     // Not in place over its values: the activation before it computes its derivative from them.
-    code: KIND_DROPOUT, width: (_, inWidth) => inWidth, hasParameters: false, hasMask: true,
+    code: KIND_DROPOUT, width: (_, inWidth) => inWidth, hasParameters: false, hasState: true,
     inPlace: () => ({ value: false, delta: true }),
     words: (spec) => [[L_DROP_BELOW, Math.min(Math.round(spec.rate * 2 ** 32), 0xffffffff)], [L_SCALE, f32Bits(1 / (1 - spec.rate))]],
   },

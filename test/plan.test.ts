@@ -29,7 +29,7 @@ describe('planArena', () => {
     ]);
     // Layers that run in place share their input's buffers: each buffer is counted once.
     plan.layers.forEach((l, i) => {
-      for (const [name, at] of [['out', l.output], ['dout', l.doutput], ['mask', l.mask]] as const) {
+      for (const [name, at] of [['out', l.output], ['dout', l.doutput], ['state', l.state]] as const) {
         if (at !== 0) regions.set(at, [`${name}${i}`, 9 * l.outWidth * 4]);
       }
     });
@@ -56,7 +56,7 @@ describe('planArena', () => {
     expect(act1.doutput).toBe(act1.dinput);
     expect(drop.output).not.toBe(drop.input); // the sigmoid before it needs its own output intact
     expect(drop.doutput).toBe(drop.dinput);
-    expect(drop.mask).not.toBe(0);
+    expect(drop.state).not.toBe(0);
     expect(dense2.weight).toBe(dense1.bias + 5 * 4);
     expect(dense2.dweight - plan.grads).toBe(dense2.weight - plan.params);
     expect(plan.parameters).toEqual([

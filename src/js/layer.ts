@@ -4,17 +4,21 @@
 // entry in src/registry.ts saying what its record and regions need; train.ts never looks inside a
 // record. Records are addressed by word index; the offsets in them are bytes, hence the `>>> 2`.
 import {
-  LAYER_WORDS, L_BIAS, L_CODE, L_DBIAS, L_DINPUT, L_DOUTPUT, L_DROP_BELOW, L_DWEIGHT, L_IN, L_INPUT, L_KIND, L_MASK, L_OUT, L_OUTPUT,
-  L_SCALE, L_WEIGHT,
+  LAYER_WORDS, L_ARG0, L_ARG1, L_BIAS, L_DBIAS, L_DINPUT, L_DOUTPUT, L_DWEIGHT, L_IN, L_INPUT, L_KIND, L_OUT, L_OUTPUT, L_STATE,
+  L_WEIGHT,
 } from '../abi.js';
 import { activationBackward, activationForward } from './activation.js';
 import { matmulBackwardInput, matmulBackwardWeight, matmulForward } from './matmul.js';
 import { rngNext } from './rng.js';
 
-/** Layer kind codes (L_KIND). */
+/** Layer kind codes (L_KIND), and the words of their records that are their own. */
 export const KIND_DENSE = 0; // out = in · Wᵀ + b
 export const KIND_ACTIVATION = 1; // out = f(in), element-wise (softmax: row-wise)
 export const KIND_DROPOUT = 2; // inverted dropout while training; the identity otherwise
+export const L_CODE = L_ARG0; // activation: its code
+export const L_DROP_BELOW = L_ARG0; // dropout: a unit drops when the next 32 random bits are below this
+export const L_SCALE = L_ARG1; // dropout: f32 1/(1 − rate), the kept units' scale
+export const L_MASK = L_STATE; // dropout: the last training pass's mask, passRows × OUT
 
 /**
  * Runs `rows` rows at `input` through the `count` layers whose records start at word `records`:

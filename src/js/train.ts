@@ -8,11 +8,11 @@ import {
   H_BETA1_POWER, H_CLASSIFY, H_CLIP, H_CORRECT, H_DATA_X, H_DATA_Y, H_GRADS, H_INDEX, H_INPUT, H_L2, H_LAYERS, H_LAYER_BASE,
   H_LEARNING_RATE, H_LOSS, H_OPTIMIZER, H_OPT_STATE, H_OPT_STATE_COUNT, H_PARAM_COUNT, H_PARAMS, H_RNG, H_SETTINGS,
   H_STEP, H_BETA2_POWER, H_TARGETS, INIT_HE_NORMAL, INIT_HE_UNIFORM, INIT_XAVIER_NORMAL, INIT_XAVIER_UNIFORM, LAYER_WORDS,
-  LOSS_SLOTS, L_BIAS, L_CODE, L_DINPUT, L_DOUTPUT, L_DWEIGHT, L_IN, L_KIND, L_OUT, L_OUTPUT, L_WEIGHT,
+  LOSS_SLOTS, L_BIAS, L_DINPUT, L_DOUTPUT, L_DWEIGHT, L_IN, L_KIND, L_OUT, L_OUTPUT, L_WEIGHT,
 } from '../abi.js';
 import type { Core } from '../arena-engine.js';
 import { ACT_IDENTITY } from './activation.js';
-import { backwardLayers, forwardLayers, KIND_ACTIVATION, KIND_DENSE } from './layer.js';
+import { backwardLayers, forwardLayers, KIND_ACTIVATION, KIND_DENSE, L_CODE } from './layer.js';
 import { countCorrect, crossEntropyBackward, LOSS_CROSS_ENTROPY, lossForward, mseBackward } from './loss.js';
 import { rngNormal, rngSeed, rngSigned, shuffleIndex } from './rng.js';
 import { allFinite, clipGradients, l2Gradient, optimizerUpdate } from './update.js';
