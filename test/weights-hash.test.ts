@@ -1,6 +1,7 @@
 // Bit-for-bit weights: a fixed set of configurations, trained, hashes exactly as it did before any
 // refactor or faster kernel. The hashes were computed by the build at commit 5238849 (before the
 // reliability work) and reproduced since; only an explicitly opt-in mode (FMA) may change them.
+// relu-dropout-adam's (dropout's masks drawn from the generator) were measured when dropout came, at 3f7493b.
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { NeuralNetwork, type NetworkOptions } from '../src/index.js';
@@ -20,13 +21,17 @@ const CONFIGS: [name: string, options: NetworkOptions, x: number[][], y: number[
     clipNorm: 0.5, init: 'xavierUniform', learningRate: 0.05, seed: 4,
   }, X, Yreg, { epochs: 20, batchSize: 37, shuffle: true }],
   ['identity-momentum-batch1', { layers: [5, 4, 3], activation: 'identity', optimizer: 'momentum', learningRate: 0.01, seed: 5 }, X, Yreg, { epochs: 10 }],
+  ['relu-dropout-adam', {
+    layers: [5, 9, 6, 3], activation: 'relu', outputActivation: 'softmax', loss: 'crossEntropy', optimizer: 'adam', learningRate: 0.01, init: 'heNormal',
+    dropout: [0.3, 0.2], seed: 6,
+  }, X, Ycls, { epochs: 25, batchSize: 8, shuffle: true }],
 ];
 
 const EXPECTED: Record<string, string> = {
   'wasm xor-seed': '3d05950bc576c872', 'wasm tanh-sigmoid-shuffle': '01ce9aa93643e8d7', 'wasm relu-softmax-adam': '54d9f77ee57be04b',
-  'wasm nesterov-l2-clip': '0d68e3232f5093ca', 'wasm identity-momentum-batch1': 'c15a9262d7f58991',
+  'wasm nesterov-l2-clip': '0d68e3232f5093ca', 'wasm identity-momentum-batch1': 'c15a9262d7f58991', 'wasm relu-dropout-adam': '1cf1746f3a7de962',
   'js xor-seed': 'ac5228daec6cba6c', 'js tanh-sigmoid-shuffle': 'ca33f5c580fb12a8', 'js relu-softmax-adam': 'dda025be692c4ba3',
-  'js nesterov-l2-clip': '0c348c2dd18d276e', 'js identity-momentum-batch1': '37449a7bc58daa30',
+  'js nesterov-l2-clip': '0c348c2dd18d276e', 'js identity-momentum-batch1': '37449a7bc58daa30', 'js relu-dropout-adam': 'f53888acfeca9291',
 };
 
 describe.each(ENGINES)('weights hash as they always have (%s engine)', (engine) => {
