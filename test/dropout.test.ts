@@ -51,7 +51,7 @@ const expectedMask = (draws: number[], rate: number): number[] => draws.map((d) 
 function arenaMasks(net: Net, rows: number): Float32Array[] {
   const { plan, arena } = (net as unknown as { backend: { plan: ArenaPlan; arena: { f: Float32Array; base: number } } }).backend;
   return plan.layers.filter((l) => l.spec.kind === 'dropout').map((l) => {
-    const at = (arena.base + l.mask) >>> 2;
+    const at = (arena.base + l.state) >>> 2; // a dropout layer's own region is its mask
     return arena.f.slice(at, at + rows * l.outWidth);
   });
 }
