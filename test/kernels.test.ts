@@ -4,12 +4,12 @@
 // loop and makes one assertion that names its worst point: per-point expects made the old suites slow.
 import { describe, expect, it } from 'vitest';
 import {
-  L_BIAS, L_DBIAS, L_DINPUT, L_DOUTPUT, L_DROP_BELOW, L_DWEIGHT, L_IN, L_INPUT, L_KIND, L_MASK, L_OUT, L_OUTPUT, L_SCALE, L_WEIGHT, LAYER_WORDS,
-  SETTING_SLOTS,
+  L_BIAS, L_DBIAS, L_DINPUT, L_DOUTPUT, L_DWEIGHT, L_IN, L_INPUT, L_KIND, L_OUT, L_OUTPUT, L_WEIGHT, LAYER_WORDS, SETTING_SLOTS,
 } from '../src/abi.js';
 import * as jsActivation from '../src/js/activation.js';
 import { LEAKY_SLOPE } from '../src/js/activation.js';
 import * as jsLayer from '../src/js/layer.js';
+import { L_DROP_BELOW, L_MASK, L_SCALE } from '../src/js/layer.js';
 import * as jsLoss from '../src/js/loss.js';
 import { LOG_FLOOR } from '../src/js/loss.js';
 import * as jsMatmul from '../src/js/matmul.js';
@@ -55,8 +55,8 @@ interface Engine {
   allFinite(x: number, N: number): boolean;
   dropoutForward(out: number, mask: number, inp: number, N: number, dropBelow: number, scale: number, rng: number): void;
   dropoutBackward(dinp: number, mask: number, dout: number, N: number): void;
-  layerForward(record: number, input: number, rows: number, training: boolean, rng: number): void;
-  layerBackward(record: number, input: number, rows: number): void;
+  forwardLayers(records: number, count: number, input: number, rows: number, training: boolean, rng: number): void;
+  backwardLayers(records: number, last: number, input: number, rows: number): void;
   rngSeed(state: number, seed: number): void;
   rngNext(state: number): number;
   rngBelow(state: number, n: number): number;
@@ -114,8 +114,9 @@ function wasmEngine(build: Build): WasmEngine {
     allFinite: (x, N) => k.allFinite(a(x), N) !== 0,
     dropoutForward: (out, mask, inp, N, dropBelow, scale, rng) => k.dropoutForward(a(out), a(mask), a(inp), N, dropBelow, scale, a(rng)),
     dropoutBackward: (dinp, mask, dout, N) => k.dropoutBackward(a(dinp), a(mask), a(dout), N),
-    layerForward: (record, input, rows, training, rng) => k.layerForward(a(record), a(input), rows, training ? 1 : 0, a(rng)),
-    layerBackward: (record, input, rows) => k.layerBackward(a(record), a(input), rows),
+    forwardLayers: (records, count, input, rows, training, rng) =>
+      k.forwardLayers(a(records), count, a(input), rows, training ? 1 : 0, a(rng)),
+    backwardLayers: (records, last, input, rows) => k.backwardLayers(a(records), last, a(input), rows),
     rngSeed: (state, seed) => k.rngSeed(a(state), seed),
     rngNext: (state) => k.rngNext(a(state)) >>> 0,
     rngBelow: (state, n) => k.rngBelow(a(state), n) >>> 0,
@@ -151,8 +152,8 @@ function jsEngine(): Engine {
     allFinite: (x, N) => jsUpdate.allFinite(f, x, N),
     dropoutForward: (out, mask, inp, N, dropBelow, scale, rng) => jsLayer.dropoutForward(f, u, out, mask, inp, N, dropBelow, scale, rng),
     dropoutBackward: (dinp, mask, dout, N) => jsLayer.dropoutBackward(f, dinp, mask, dout, N),
-    layerForward: (record, input, rows, training, rng) => jsLayer.layerForward(f, u, record, input, rows, training, rng),
-    layerBackward: (record, input, rows) => jsLayer.layerBackward(f, u, record, input, rows),
+    forwardLayers: (records, count, input, rows, training, rng) => jsLayer.forwardLayers(f, u, records, count, input, rows, training, rng),
+    backwardLayers: (records, last, input, rows) => jsLayer.backwardLayers(f, u, records, last, input, rows),
     rngSeed: (state, seed) => jsRng.rngSeed(u, state, seed),
     rngNext: (state) => jsRng.rngNext(u, state),
     rngBelow: (state, n) => jsRng.rngBelow(u, state, n),
@@ -1092,7 +1093,7 @@ const LAYER_CASES: Record<LayerSpec['kind'], () => LayerCase[]> = {
 
 const layerCases = (Object.keys(LAYER_KINDS) as LayerSpec['kind'][]).flatMap((kind) => LAYER_CASES[kind]());
 
-describe('layer dispatch: layerForward and layerBackward on a hand-written record = the kernels called directly', () => {
+describe('layer dispatch: forwardLayers and backwardLayers on one hand-written record = the kernels called directly', () => {
   const ROWS = 5;
 
   it.each(ENGINES.flatMap((e) => layerCases.map((c) => [`${e.name}: ${JSON.stringify(c.spec)}`, e, c] as const)))('%s', (_, e, c) => {
@@ -1110,7 +1111,7 @@ describe('layer dispatch: layerForward and layerBackward on a hand-written recor
       const inp = at(size.inp), dout = at(size.dout);
       const r: LayerRegions = {
         inp, dout, out: inPlace.value ? inp : at(size.out), dinp: inPlace.delta ? dout : at(size.dinp),
-        weight: at(size.weight), bias: at(size.bias), dweight: at(size.dweight), dbias: at(size.dbias), mask: kind.hasMask ? at(size.mask) : 0,
+        weight: at(size.weight), bias: at(size.bias), dweight: at(size.dweight), dbias: at(size.dbias), mask: kind.hasState ? at(size.mask) : 0,
       };
       for (const key of ['out', 'dinp', 'dweight', 'dbias', 'mask'] as const) if (r[key]) f.fill(NaN, r[key], r[key] + size[key]);
       f.set(random(size.inp, 31, -2, 2), r.inp);
@@ -1127,7 +1128,7 @@ describe('layer dispatch: layerForward and layerBackward on a hand-written recor
     u[record + L_KIND] = kind.code;
     u[record + L_IN] = c.C;
     u[record + L_OUT] = c.OC;
-    u[record + L_INPUT] = bytes(elsewhere); // layerForward and layerBackward take the input they are given, not this
+    u[record + L_INPUT] = bytes(elsewhere); // the first layer takes the input it is given, not this
     for (const [word, key] of [[L_OUTPUT, 'out'], [L_DINPUT, 'dinp'], [L_DOUTPUT, 'dout'], [L_WEIGHT, 'weight'], [L_BIAS, 'bias'],
       [L_DWEIGHT, 'dweight'], [L_DBIAS, 'dbias'], [L_MASK, 'mask']] as const) u[record + word] = bytes(r[key]);
     for (const [word, value] of kind.words(spec)) u[record + word] = value;
@@ -1143,20 +1144,20 @@ describe('layer dispatch: layerForward and layerBackward on a hand-written recor
     };
 
     // Training: forward, then backward.
-    e.layerForward(record, r.inp, ROWS, true, rngA);
+    e.forwardLayers(record, 1, r.inp, ROWS, true, rngA);
     c.forward(e, direct, ROWS, true, rngB);
-    e.layerBackward(record, r.inp, ROWS);
+    e.backwardLayers(record, 0, r.inp, ROWS);
     c.backward(e, direct, ROWS);
     compare('training pass');
     // Inference: dropout is the identity and draws nothing.
-    e.layerForward(record, r.inp, ROWS, false, rngA);
+    e.forwardLayers(record, 1, r.inp, ROWS, false, rngA);
     c.forward(e, direct, ROWS, false, rngB);
     compare('inference pass');
     // A first layer's record: no gradient for its input (L_DINPUT = 0); nothing may be written for it, there or at 0.
     u[record + L_DINPUT] = 0;
     if (!inPlace.delta) for (const at of [r.dinp, direct.dinp]) f.fill(7, at, at + size.dinp);
     for (const at of [r.dout, direct.dout]) f.set(random(size.dout, 36), at);
-    e.layerBackward(record, r.inp, ROWS);
+    e.backwardLayers(record, 0, r.inp, ROWS);
     c.backward(e, { ...direct, dinp: 0 }, ROWS);
     compare('backward with L_DINPUT = 0');
   });
