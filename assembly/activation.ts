@@ -269,8 +269,12 @@ export function activationForward(code: u32, out: usize, inp: usize, B: i32, OC:
   }
 }
 
-/** dz = da · f′(a) for activation `code` over B rows of OC. */
-export function activationBackward(code: u32, dinp: usize, out: usize, dout: usize, B: i32, OC: i32): void {
+/**
+ * dz = da · f′ for activation `code` over B rows of OC, from the saved output a (every activation
+ * here), or from the input x at `inp` for one whose derivative needs it (the plan then keeps x in a
+ * region of its own; for the others `inp` may be the output, overwritten in place).
+ */
+export function activationBackward(code: u32, dinp: usize, inp: usize, out: usize, dout: usize, B: i32, OC: i32): void {
   const N = B * OC;
   switch (code) {
     case ACT_SIGMOID: sigmoidBackward(dinp, out, dout, N); break;

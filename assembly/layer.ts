@@ -68,7 +68,7 @@ export function backwardLayers(records: usize, last: i32, input: usize, rows: i3
         break;
       }
       case KIND_ACTIVATION: {
-        if (dinp != 0) activationBackward(field(record, L_CODE), dinp, <usize>field(record, L_OUTPUT), dout, rows, OC);
+        if (dinp != 0) activationBackward(field(record, L_CODE), dinp, from, <usize>field(record, L_OUTPUT), dout, rows, OC);
         break;
       }
       case KIND_DROPOUT: {

@@ -42,7 +42,7 @@ interface Engine {
   matmulBackwardWeight(dweight: number, dbias: number, dout: number, inp: number, B: number, C: number, OC: number): void;
   matmulBackwardWeightNaive(dweight: number, dbias: number, dout: number, inp: number, B: number, C: number, OC: number): void;
   activationForward(code: number, out: number, inp: number, B: number, OC: number): void;
-  activationBackward(code: number, dinp: number, out: number, dout: number, B: number, OC: number): void;
+  activationBackward(code: number, dinp: number, inp: number, out: number, dout: number, B: number, OC: number): void;
   sigmoidForward(out: number, inp: number, N: number): void;
   tanhForward(out: number, inp: number, N: number): void;
   lossForward(code: number, pred: number, target: number, B: number, OC: number, outputActivation: number): number;
@@ -99,7 +99,7 @@ function wasmEngine(build: Build): WasmEngine {
     matmulBackwardWeight: (dw, db, dout, inp, B, C, OC) => k.matmulBackwardWeight(a(dw), a(db), a(dout), a(inp), B, C, OC),
     matmulBackwardWeightNaive: (dw, db, dout, inp, B, C, OC) => k.matmulBackwardWeightNaive(a(dw), a(db), a(dout), a(inp), B, C, OC),
     activationForward: (code, out, inp, B, OC) => k.activationForward(code, a(out), a(inp), B, OC),
-    activationBackward: (code, dinp, out, dout, B, OC) => k.activationBackward(code, a(dinp), a(out), a(dout), B, OC),
+    activationBackward: (code, dinp, inp, out, dout, B, OC) => k.activationBackward(code, a(dinp), a(inp), a(out), a(dout), B, OC),
     sigmoidForward: (out, inp, N) => k.sigmoidForward(a(out), a(inp), N),
     tanhForward: (out, inp, N) => k.tanhForward(a(out), a(inp), N),
     expf32: (x) => k.expf32(x),
@@ -138,7 +138,7 @@ function jsEngine(): Engine {
     matmulBackwardWeight: (dw, db, dout, inp, B, C, OC) => jsMatmul.matmulBackwardWeight(f, dw, db, dout, inp, B, C, OC),
     matmulBackwardWeightNaive: (dw, db, dout, inp, B, C, OC) => jsMatmul.matmulBackwardWeightNaive(f, dw, db, dout, inp, B, C, OC),
     activationForward: (code, out, inp, B, OC) => jsActivation.activationForward(f, code, out, inp, B, OC),
-    activationBackward: (code, dinp, out, dout, B, OC) => jsActivation.activationBackward(f, code, dinp, out, dout, B, OC),
+    activationBackward: (code, dinp, inp, out, dout, B, OC) => jsActivation.activationBackward(f, code, dinp, inp, out, dout, B, OC),
     sigmoidForward: (out, inp, N) => jsActivation.sigmoidForward(f, out, inp, N),
     tanhForward: (out, inp, N) => jsActivation.tanhForward(f, out, inp, N),
     lossForward: (code, pred, target, B, OC, act) => jsLoss.lossForward(f, code, pred, target, B, OC, act),
@@ -501,8 +501,8 @@ const activationRuns = perEngine((e) => activationCases.map((cases) => cases.map
   e.f32.fill(NaN, out, out + N); e.f32.fill(NaN, dinp, dinp + N);
   e.activationForward(code, out, inp, B, OC);
   e.activationForward(code, inPlace, inPlace, B, OC);
-  e.activationBackward(code, dinp, saved, dout, B, OC);
-  e.activationBackward(code, dInPlace, saved, dInPlace, B, OC);
+  e.activationBackward(code, dinp, inp, saved, dout, B, OC);
+  e.activationBackward(code, dInPlace, inp, saved, dInPlace, B, OC);
   return { out: read(e, out, N), outInPlace: read(e, inPlace, N), dinp: read(e, dinp, N), dinpInPlace: read(e, dInPlace, N) };
 })));
 
@@ -1078,7 +1078,7 @@ const LAYER_CASES: Record<LayerSpec['kind'], () => LayerCase[]> = {
   activation: () => OUTPUT_ACTIVATION_NAMES.map((activation) => ({
     spec: { kind: 'activation', activation }, C: 6, OC: 6,
     forward: (e, r, rows) => e.activationForward(ACTIVATIONS[activation].code, r.out, r.inp, rows, 6),
-    backward: (e, r, rows) => { if (r.dinp) e.activationBackward(ACTIVATIONS[activation].code, r.dinp, r.out, r.dout, rows, 6); },
+    backward: (e, r, rows) => { if (r.dinp) e.activationBackward(ACTIVATIONS[activation].code, r.dinp, r.inp, r.out, r.dout, rows, 6); },
   })),
   dropout: () => [{
     spec: { kind: 'dropout', rate: 0.3 }, C: 6, OC: 6,

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { H_LAYERS, H_LAYER_BASE, H_PARAM_COUNT, LAYER_WORDS, L_DINPUT, L_KIND, L_WEIGHT } from '../src/abi.js';
 import { layerSpecs } from '../src/options.js';
 import { planArena, writeHeader } from '../src/plan.js';
-import { LAYER_KINDS } from '../src/registry.js';
+import { ACTIVATIONS, LAYER_KINDS } from '../src/registry.js';
 
 describe('planArena', () => {
   const layers = layerSpecs({ layers: [7, 5, 3], activation: 'sigmoid', outputActivation: 'sigmoid', dropout: [0.25] });
@@ -72,5 +72,19 @@ describe('planArena', () => {
     expect(words[32 + H_LAYER_BASE + 3 * LAYER_WORDS + L_WEIGHT]).toBe(128 + plan.layers[3].weight);
     expect(words[32 + H_LAYER_BASE + 2 * LAYER_WORDS + L_KIND]).toBe(LAYER_KINDS.dropout.code);
     expect(words[32 + H_LAYER_BASE + L_DINPUT]).toBe(0);
+  });
+
+  it("gives an activation whose derivative needs its input (GELU, swish) an output of its own, so the input stays", () => {
+    const tanh = ACTIVATIONS.tanh as { derivative: 'output' | 'input' };
+    tanh.derivative = 'input'; // as a registry entry for such an activation would say
+    try {
+      const specs = layerSpecs({ layers: [4, 6, 2], activation: 'tanh', outputActivation: 'sigmoid', dropout: [0] });
+      const [dense, act] = planArena({ inputs: 4, layers: specs, loss: 0, stateVectors: 0, passRows: 3, dataRows: 0 }).layers;
+      expect(act.input).toBe(dense.output);
+      expect(act.output).not.toBe(act.input);
+      expect(act.doutput).toBe(act.dinput); // its backward is still in place-safe over the deltas
+    } finally {
+      tanh.derivative = 'output';
+    }
   });
 });

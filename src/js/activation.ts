@@ -100,9 +100,13 @@ export function activationForward(m: Float32Array, code: number, out: number, in
   }
 }
 
-/** dz = da · f′(a) for activation `code` over B rows of OC. */
+/**
+ * dz = da · f′ for activation `code` over B rows of OC, from the saved output a (every activation
+ * here), or from the input x at `inp` for one whose derivative needs it (the plan then keeps x in a
+ * region of its own; for the others `inp` may be the output, overwritten in place).
+ */
 export function activationBackward(
-  m: Float32Array, code: number, dinp: number, out: number, dout: number, B: number, OC: number,
+  m: Float32Array, code: number, dinp: number, inp: number, out: number, dout: number, B: number, OC: number,
 ): void {
   const N = B * OC;
   switch (code) {

@@ -62,7 +62,7 @@ export function backwardLayers(f: Float32Array, u: Uint32Array, records: number,
         if (dinp !== 0) matmulBackwardInput(f, dinp, dout, u[record + L_WEIGHT] >>> 2, rows, u[record + L_IN], OC);
         break;
       case KIND_ACTIVATION:
-        if (dinp !== 0) activationBackward(f, u[record + L_CODE], dinp, u[record + L_OUTPUT] >>> 2, dout, rows, OC);
+        if (dinp !== 0) activationBackward(f, u[record + L_CODE], dinp, from, u[record + L_OUTPUT] >>> 2, dout, rows, OC);
         break;
       case KIND_DROPOUT:
         if (dinp !== 0) dropoutBackward(f, dinp, u[record + L_MASK] >>> 2, dout, rows * OC);
