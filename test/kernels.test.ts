@@ -1,7 +1,7 @@
 // Each fast kernel against its naive twin, on shapes that hit every unrolled path and tail.
 import { describe, expect, it } from 'vitest';
 import * as js from '../src/js/matmul.js';
-import { testRandom } from './helpers.js';
+import { expectEachWithin, testRandom } from './helpers.js';
 
 const SIZES = [1, 3, 5, 7, 33];
 
@@ -18,7 +18,7 @@ function arena(B: number, C: number, OC: number, seed: number) {
 
 function close(a: Float32Array, b: Float32Array, scale: number): void {
   expect(a.length).toBe(b.length);
-  for (let i = 0; i < a.length; i++) expect(Math.abs(a[i] - b[i])).toBeLessThanOrEqual(1e-5 * scale);
+  expectEachWithin(a.length, (i) => Math.abs(a[i] - b[i]), () => 1e-5 * scale, (i) => `element ${i}: ${a[i]} vs ${b[i]}`);
 }
 
 describe('pure-TS matmul kernels against their naive twins', () => {
