@@ -7,7 +7,7 @@ import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect as globalExpect, it, type ExpectStatic } from 'vitest';
 import { NeuralNetwork } from '../dist/src/index.js';
 import { serve } from '../scripts/serve.mjs';
 // @ts-expect-error: a plain-JS page helper, shared with the pages so both sides train the same runs
@@ -31,7 +31,7 @@ interface Report {
   workerPredictions?: number[];
 }
 
-async function open(path: string): Promise<{ page: Page; report: Report }> {
+async function open(path: string, expect: ExpectStatic): Promise<{ page: Page; report: Report }> {
   const page = await browser.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
@@ -43,7 +43,7 @@ async function open(path: string): Promise<{ page: Page; report: Report }> {
   return { page, report };
 }
 
-function expectXorLearned(report: Report): void {
+function expectXorLearned(report: Report, expect: ExpectStatic): void {
   [0, 1, 1, 0].forEach((target, i) => expect(Math.abs(report.predictions[i] - target)).toBeLessThan(0.1));
 }
 
@@ -62,41 +62,48 @@ afterAll(async () => {
   server?.close();
 });
 
-describe('in Chromium', () => {
-  it('a page on a static server imports the bundle with one relative path and trains XOR on wasm', async () => {
-    const { page, report } = await open('/test/browser/pages/xor.html');
+// The pages are independent (a page each, one browser, one server) and mostly wait on Chromium, so
+// the tests run concurrently, each asserting with its own context's expect.
+describe.concurrent('in Chromium', () => {
+  // The XOR page's report, read by the two tests below: the page is loaded and trained once.
+  let xorPage: Promise<Report> | undefined;
+  const xorPageReport = (): Promise<Report> => (xorPage ??= open('/test/browser/pages/xor.html', globalExpect).then(async ({ page, report }) => {
+    await page.close();
+    return report;
+  }));
+
+  it('a page on a static server imports the bundle with one relative path and trains XOR on wasm', async ({ expect }) => {
+    const report = await xorPageReport();
     expect(report.engine).toBe('wasm');
-    expectXorLearned(report);
+    expectXorLearned(report, expect);
     expect(report.workerMatchesFit).toBe(true); // fitAsync({ worker: true }) in a Web Worker = fit
     expect(report.progressMessages).toBeLessThan(50);
-    await page.close();
   });
 
-  it('the wasm engine trains to bit-identical weights in Chromium and in Node', async () => {
-    const { page, report } = await open('/test/browser/pages/xor.html');
+  it('the wasm engine trains to bit-identical weights in Chromium and in Node', async ({ expect }) => {
+    const report = await xorPageReport();
     const node = (await xorReport(NeuralNetwork, 'wasm')) as Report;
     expect(report.xorHex).toBe(node.xorHex);
     expect(report.shuffledHex).toBe(node.shuffledHex);
-    await page.close();
   });
 
-  it('inside a module Web Worker, with no configuration', async () => {
-    const { page, report } = await open('/test/browser/pages/worker.html');
+  it('inside a module Web Worker, with no configuration', async ({ expect }) => {
+    const { page, report } = await open('/test/browser/pages/worker.html', expect);
     expect(report.engine).toBe('wasm');
-    expectXorLearned(report);
+    expectXorLearned(report, expect);
     await page.close();
   });
 
-  it('under a CSP without wasm-unsafe-eval, auto falls back to the pure-TS engine and says so', async () => {
-    const { page, report } = await open('/test/browser/pages/csp/');
+  it('under a CSP without wasm-unsafe-eval, auto falls back to the pure-TS engine and says so', async ({ expect }) => {
+    const { page, report } = await open('/test/browser/pages/csp/', expect);
     expect(report.engine).toBe('js');
-    expectXorLearned(report);
+    expectXorLearned(report, expect);
     // engine 'wasm' is refused with a typed error that says why and what works instead.
     expect(report.wasm).toMatch(/^ValueError \(engine\): engine 'wasm' cannot compile WebAssembly here .*'wasm-unsafe-eval'.*'auto'.*'js'/);
     await page.close();
   });
 
-  it('through a Vite build with the default configuration, worker mode included', async () => {
+  it('through a Vite build with the default configuration, worker mode included', async ({ expect }) => {
     const app = fileURLToPath(new URL('./browser/vite-app/', import.meta.url));
     // Install the package the way an application would have it: node_modules/backprop-wasm.
     mkdirSync(`${app}node_modules`, { recursive: true });
@@ -104,14 +111,14 @@ describe('in Chromium', () => {
     symlinkSync(root, `${app}node_modules/backprop-wasm`, 'dir');
     // base './' only because this test serves the app from a sub-folder; nothing about backprop-wasm.
     await build({ root: app, base: './', logLevel: 'error', build: { outDir: `${app}dist`, emptyOutDir: true } });
-    const { page, report } = await open('/test/browser/vite-app/dist/');
+    const { page, report } = await open('/test/browser/vite-app/dist/', expect);
     expect(report.engine).toBe('wasm');
-    expectXorLearned(report);
+    expectXorLearned(report, expect);
     report.workerPredictions!.forEach((p, i) => expect(p).toBe(report.predictions[i]));
     await page.close();
   }, 120_000);
 
-  it('the demo trains live: the boundary is drawn, the loss falls, and a drawn digit is read', async () => {
+  it('the demo trains live: the boundary is drawn, the loss falls, and a drawn digit is read', async ({ expect }) => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));

@@ -1,5 +1,6 @@
 // Every test file starts with the wasm engine on the debug build of the core (assertions on),
-// built by `npm test` before vitest runs. test/builds.test.ts checks the release build agrees.
+// built by the globalSetup (test/global-setup.ts) before any test file runs. test/builds.test.ts
+// checks the release build agrees.
 import { readFileSync } from 'node:fs';
 import { useCoreBytes } from '../src/wasm/module.js';
 
