@@ -21,9 +21,17 @@ export async function writeInputs(workload: Workload): Promise<void> {
   const { data, ...description } = workload;
   const rows = data();
   const net = await NeuralNetwork.create({
-    layers: workload.layers, activation: workload.activation, outputActivation: workload.outputActivation, loss: workload.loss, seed: 1, engine: 'js',
+    layers: workload.layers,
+    activation: workload.activation,
+    outputActivation: workload.outputActivation,
+    loss: workload.loss,
+    seed: 1,
+    engine: 'js',
   });
-  writeFileSync(file(workload.id, 'json'), JSON.stringify({ workload: description, weights: net.getWeights(), rows: rows.rows }));
+  writeFileSync(
+    file(workload.id, 'json'),
+    JSON.stringify({ workload: description, weights: net.getWeights(), rows: rows.rows }),
+  );
   const save = (part: string, a: Float32Array | Int32Array | undefined): void => {
     if (a) writeFileSync(file(workload.id, part), new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
   };
@@ -34,8 +42,15 @@ export async function writeInputs(workload: Workload): Promise<void> {
 }
 
 export function readInputs(id: string): Inputs {
-  const meta = JSON.parse(readFileSync(file(id, 'json'), 'utf8')) as { workload: Inputs['workload']; weights: Weights; rows: number };
-  const floats = (part: string): Float32Array => { const b = readFileSync(file(id, part)); return new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4); };
+  const meta = JSON.parse(readFileSync(file(id, 'json'), 'utf8')) as {
+    workload: Inputs['workload'];
+    weights: Weights;
+    rows: number;
+  };
+  const floats = (part: string): Float32Array => {
+    const b = readFileSync(file(id, part));
+    return new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
+  };
   const rows: Rows = { x: floats('x.f32'), y: floats('y.f32'), rows: meta.rows };
   if (meta.workload.check === 'accuracy') {
     rows.testX = floats('testx.f32');

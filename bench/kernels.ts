@@ -17,11 +17,16 @@ export interface KernelRow {
   rate: number;
 }
 
-const SHAPES: [number, number, number][] = [[64, 784, 128], [64, 128, 64], [256, 784, 256]];
+const SHAPES: [number, number, number][] = [
+  [64, 784, 128],
+  [64, 128, 64],
+  [256, 784, 256],
+];
 
 const bytes = readFileSync(new URL('../../build/release.wasm', import.meta.url));
 const memory = new WebAssembly.Memory({ initial: 1024, maximum: 1024 });
-const core = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory, abort: () => {} } }).exports as Record<string, (...a: number[]) => void>;
+const core = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory, abort: () => {} } })
+  .exports as Record<string, (...a: number[]) => void>;
 const heap = Math.ceil((core.dataEnd as unknown as () => number)() / 16) * 16;
 const wasmF32 = new Float32Array(memory.buffer);
 const jsF32 = new Float32Array(wasmF32.length);
@@ -37,7 +42,8 @@ async function time(run: () => void): Promise<number> {
 
 function check(name: string, fast: Float32Array, naive: Float32Array, scale: number): void {
   for (let i = 0; i < fast.length; i++) {
-    if (Math.abs(fast[i] - naive[i]) > 1e-5 * scale) throw new Error(`${name}: fast and naive differ at ${i}: ${fast[i]} vs ${naive[i]}`);
+    if (Math.abs(fast[i] - naive[i]) > 1e-5 * scale)
+      throw new Error(`${name}: fast and naive differ at ${i}: ${fast[i]} vs ${naive[i]}`);
   }
 }
 
@@ -54,26 +60,67 @@ let at = heap;
 for (const [B, C, OC] of SHAPES) {
   const shape = `${B}×${C}×${OC}`;
   const flops = 2 * B * C * OC;
-  const take = (n: number): number => { const p = at; at += Math.ceil(n / 4) * 16; return p; };
-  const x = take(B * C), w = take(OC * C), b = take(OC), dout = take(B * OC);
-  const out = [take(B * OC), take(B * OC)], dinp = [take(B * C), take(B * C)], dw = [take(OC * C), take(OC * C)], db = [take(OC), take(OC)];
+  const take = (n: number): number => {
+    const p = at;
+    at += Math.ceil(n / 4) * 16;
+    return p;
+  };
+  const x = take(B * C),
+    w = take(OC * C),
+    b = take(OC),
+    dout = take(B * OC);
+  const out = [take(B * OC), take(B * OC)],
+    dinp = [take(B * C), take(B * C)],
+    dw = [take(OC * C), take(OC * C)],
+    db = [take(OC), take(OC)];
   const forms: [string, number, number, () => void, () => void, () => void][] = [
-    ['X·Wᵀ (forward)', out[0], B * OC,
-      () => core.matmulForward(out[0], x, w, b, B, C, OC), () => core.matmulForwardNaive(out[1], x, w, b, B, C, OC),
-      () => js.matmulForward(jsF32, out[0] >> 2, x >> 2, w >> 2, b >> 2, B, C, OC)],
-    ['δ·W (input gradient)', dinp[0], B * C,
-      () => core.matmulBackwardInput(dinp[0], dout, w, B, C, OC), () => core.matmulBackwardInputNaive(dinp[1], dout, w, B, C, OC),
-      () => js.matmulBackwardInput(jsF32, dinp[0] >> 2, dout >> 2, w >> 2, B, C, OC)],
-    ['δᵀ·X (weight gradient)', dw[0], OC * C,
-      () => core.matmulBackwardWeight(dw[0], db[0], dout, x, B, C, OC), () => core.matmulBackwardWeightNaive(dw[1], db[1], dout, x, B, C, OC),
-      () => js.matmulBackwardWeight(jsF32, dw[0] >> 2, db[0] >> 2, dout >> 2, x >> 2, B, C, OC)],
+    [
+      'X·Wᵀ (forward)',
+      out[0],
+      B * OC,
+      () => core.matmulForward(out[0], x, w, b, B, C, OC),
+      () => core.matmulForwardNaive(out[1], x, w, b, B, C, OC),
+      () => js.matmulForward(jsF32, out[0] >> 2, x >> 2, w >> 2, b >> 2, B, C, OC),
+    ],
+    [
+      'δ·W (input gradient)',
+      dinp[0],
+      B * C,
+      () => core.matmulBackwardInput(dinp[0], dout, w, B, C, OC),
+      () => core.matmulBackwardInputNaive(dinp[1], dout, w, B, C, OC),
+      () => js.matmulBackwardInput(jsF32, dinp[0] >> 2, dout >> 2, w >> 2, B, C, OC),
+    ],
+    [
+      'δᵀ·X (weight gradient)',
+      dw[0],
+      OC * C,
+      () => core.matmulBackwardWeight(dw[0], db[0], dout, x, B, C, OC),
+      () => core.matmulBackwardWeightNaive(dw[1], db[1], dout, x, B, C, OC),
+      () => js.matmulBackwardWeight(jsF32, dw[0] >> 2, db[0] >> 2, dout >> 2, x >> 2, B, C, OC),
+    ],
   ];
   for (const [kernel, result, n, fast, naive, pure] of forms) {
-    fast(); naive(); pure();
+    fast();
+    naive();
+    pure();
     const naiveAt = result === out[0] ? out[1] : result === dinp[0] ? dinp[1] : dw[1];
-    check(`${kernel} ${shape} wasm`, wasmF32.slice(result >> 2, (result >> 2) + n), wasmF32.slice(naiveAt >> 2, (naiveAt >> 2) + n), Math.max(B, C, OC));
-    check(`${kernel} ${shape} js`, jsF32.slice(result >> 2, (result >> 2) + n), wasmF32.slice(naiveAt >> 2, (naiveAt >> 2) + n), Math.max(B, C, OC));
-    for (const [impl, run] of [['wasm', fast], ['wasm-naive', naive], ['js', pure]] as const) {
+    check(
+      `${kernel} ${shape} wasm`,
+      wasmF32.slice(result >> 2, (result >> 2) + n),
+      wasmF32.slice(naiveAt >> 2, (naiveAt >> 2) + n),
+      Math.max(B, C, OC),
+    );
+    check(
+      `${kernel} ${shape} js`,
+      jsF32.slice(result >> 2, (result >> 2) + n),
+      wasmF32.slice(naiveAt >> 2, (naiveAt >> 2) + n),
+      Math.max(B, C, OC),
+    );
+    for (const [impl, run] of [
+      ['wasm', fast],
+      ['wasm-naive', naive],
+      ['js', pure],
+    ] as const) {
       const median = await time(run);
       rows.push({ kernel, shape, impl, median, rate: flops / (median / 1000) / 1e9 });
     }
@@ -82,7 +129,10 @@ for (const [B, C, OC] of SHAPES) {
   core.sigmoidForward(out[0], x, N);
   jsSigmoid(jsF32, out[0] >> 2, x >> 2, N);
   check(`sigmoid ${N}`, wasmF32.slice(out[0] >> 2, (out[0] >> 2) + N), jsF32.slice(out[0] >> 2, (out[0] >> 2) + N), 1);
-  for (const [impl, run] of [['wasm', () => core.sigmoidForward(out[0], x, N)], ['js', () => jsSigmoid(jsF32, out[0] >> 2, x >> 2, N)]] as const) {
+  for (const [impl, run] of [
+    ['wasm', () => core.sigmoidForward(out[0], x, N)],
+    ['js', () => jsSigmoid(jsF32, out[0] >> 2, x >> 2, N)],
+  ] as const) {
     const median = await time(run);
     rows.push({ kernel: 'sigmoid', shape: `${N} elements`, impl, median, rate: N / (median / 1000) });
   }

@@ -33,7 +33,11 @@ export interface Measurement {
  * and prints the measurement as the last line of output.
  */
 export async function timeAndReport(
-  inputs: Inputs, contender: string, call: () => unknown, predictions: ArrayLike<number>, notes?: string,
+  inputs: Inputs,
+  contender: string,
+  call: () => unknown,
+  predictions: ArrayLike<number>,
+  notes?: string,
 ): Promise<void> {
   const { workload } = inputs;
   const epochs = epochsPerCall(workload as never, contender);
@@ -42,13 +46,26 @@ export async function timeAndReport(
   bench.add(`${workload.id}/${contender}`, call);
   await bench.run();
   const result = bench.tasks[0].result;
-  if (!("latency" in result)) throw new Error(`benchmark failed: ${String((result as { error?: unknown }).error)}`, { cause: (result as { error?: unknown }).error });
+  if (!('latency' in result))
+    throw new Error(`benchmark failed: ${String((result as { error?: unknown }).error)}`, {
+      cause: (result as { error?: unknown }).error,
+    });
   const rows = inputs.rows.rows;
   const measurement: Measurement = {
-    workload: workload.id, contender,
-    median: result.latency.p50, mad: result.latency.mad, min: result.latency.min, max: result.latency.max, samples: result.latency.samplesCount,
-    work: workload.unit === 'epochs' ? epochs : rows * epochs, unit: workload.unit,
-    flops: flopsPerCall(workload as never, rows, epochs), actualFlops: actualFlopsPerCall(workload as never, rows, epochs), ceiling, predictions: Array.from(predictions), notes,
+    workload: workload.id,
+    contender,
+    median: result.latency.p50,
+    mad: result.latency.mad,
+    min: result.latency.min,
+    max: result.latency.max,
+    samples: result.latency.samplesCount,
+    work: workload.unit === 'epochs' ? epochs : rows * epochs,
+    unit: workload.unit,
+    flops: flopsPerCall(workload as never, rows, epochs),
+    actualFlops: actualFlopsPerCall(workload as never, rows, epochs),
+    ceiling,
+    predictions: Array.from(predictions),
+    notes,
   };
   console.log(JSON.stringify(measurement));
 }

@@ -23,8 +23,14 @@ const here = (path: string): string => fileURLToPath(new URL(path, import.meta.u
 
 function runWorker(script: string, ...argv: string[]): string {
   // stderr is kept from the terminal (tfjs prints a banner there) but shown if the worker fails.
-  return execFileSync(process.execPath, [script, ...argv], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] })
-    .trim().split('\n').pop()!;
+  return execFileSync(process.execPath, [script, ...argv], {
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+    .trim()
+    .split('\n')
+    .pop()!;
 }
 
 interface Row extends Measurement {
@@ -51,7 +57,8 @@ function checkValue(workload: Workload, predictions: number[]): number {
   }
   let sum = 0;
   for (let i = 0; i < inputs.checkRows * OC; i++) {
-    const p = predictions[i], t = inputs.rows.y[i];
+    const p = predictions[i],
+      t = inputs.rows.y[i];
     sum += workload.loss === 'mse' ? 0.5 * (p - t) ** 2 : t === 0 ? 0 : -t * Math.log(Math.max(p, 1e-30));
   }
   return sum / inputs.checkRows;
@@ -71,9 +78,13 @@ for (const workload of WORKLOADS.filter((w) => full || only.includes(w.id))) {
   for (const m of measured) {
     const gflops = m.flops / (m.median / 1000) / 1e9;
     const row: Row = {
-      ...m, rate: m.work / (m.median / 1000), gflops: workload.unit === 'epochs' ? undefined : gflops,
-      share: workload.unit === 'epochs' ? undefined : m.actualFlops / (m.median / 1000) / 1e9 / m.ceiling, vsJs: js.median / js.work / (m.median / m.work),
-      check: checkValue(workload, m.predictions), checkKind: workload.check,
+      ...m,
+      rate: m.work / (m.median / 1000),
+      gflops: workload.unit === 'epochs' ? undefined : gflops,
+      share: workload.unit === 'epochs' ? undefined : m.actualFlops / (m.median / 1000) / 1e9 / m.ceiling,
+      vsJs: js.median / js.work / (m.median / m.work),
+      check: checkValue(workload, m.predictions),
+      checkKind: workload.check,
     };
     rows.push(row);
     console.log(`  ${m.contender.padEnd(11)} ${describe(row)}`);
@@ -81,10 +92,15 @@ for (const workload of WORKLOADS.filter((w) => full || only.includes(w.id))) {
 }
 
 function describe(r: Row): string {
-  const gflops = r.gflops === undefined ? '' : `  ${r.gflops.toFixed(2)} GFLOP/s (${(r.share! * 100).toFixed(0)}% of ${r.ceiling.toFixed(1)})`;
-  return `${r.rate.toExponential(3)} ${r.unit}/s${gflops}  ×${r.vsJs.toFixed(1)} js  ` +
+  const gflops =
+    r.gflops === undefined
+      ? ''
+      : `  ${r.gflops.toFixed(2)} GFLOP/s (${(r.share! * 100).toFixed(0)}% of ${r.ceiling.toFixed(1)})`;
+  return (
+    `${r.rate.toExponential(3)} ${r.unit}/s${gflops}  ×${r.vsJs.toFixed(1)} js  ` +
     `(median ${r.median.toFixed(2)} ms ±${((r.mad / r.median) * 100).toFixed(1)}%, n=${r.samples}; ${r.checkKind} ${r.check.toPrecision(5)})` +
-    (r.notes ? `  [${r.notes}]` : '');
+    (r.notes ? `  [${r.notes}]` : '')
+  );
 }
 
 let kernels: { ceiling: number; rows: KernelRow[] } | undefined;
@@ -92,18 +108,30 @@ if (full || only.includes('kernels')) {
   console.log('\nkernels: the three products of backprop and sigmoid; GFLOP/s (sigmoid: elements/s)');
   kernels = JSON.parse(runWorker(here('./kernels.js'))) as { ceiling: number; rows: KernelRow[] };
   for (const k of kernels.rows) {
-    const rate = k.kernel === 'sigmoid' ? `${k.rate.toExponential(3)} elements/s` : `${k.rate.toFixed(2)} GFLOP/s (${((k.rate / kernels.ceiling) * 100).toFixed(0)}% of ceiling)`;
+    const rate =
+      k.kernel === 'sigmoid'
+        ? `${k.rate.toExponential(3)} elements/s`
+        : `${k.rate.toFixed(2)} GFLOP/s (${((k.rate / kernels.ceiling) * 100).toFixed(0)}% of ceiling)`;
     console.log(`  ${k.kernel.padEnd(24)} ${k.shape.padEnd(16)} ${k.impl.padEnd(10)} ${rate}`);
   }
 }
 
 // ---- results files ----
-const machine = { date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, wasmBuild: 'release (SIMD, -O3)' };
+const machine = {
+  date: new Date().toISOString(),
+  node: process.version,
+  cpu: cpus()[0]?.model ?? 'unknown',
+  cores: cpus().length,
+  wasmBuild: 'release (SIMD, -O3)',
+};
 const results = here('../../bench/results/');
 mkdirSync(results, { recursive: true });
 // A partial run (named workloads) writes partial.*, leaving the last full run's latest.* alone.
 const name = full ? 'latest' : 'partial';
-writeFileSync(`${results}${name}.json`, JSON.stringify({ machine, results: rows.map(({ predictions, ...r }) => r), kernels }, null, 2) + '\n');
+writeFileSync(
+  `${results}${name}.json`,
+  JSON.stringify({ machine, results: rows.map(({ predictions, ...r }) => r), kernels }, null, 2) + '\n',
+);
 
 const ceilings = rows.map((r) => r.ceiling);
 const md = [
@@ -114,38 +142,62 @@ const md = [
   '',
   '| workload | contender | throughput | GFLOP/s (share of ceiling) | median per call (MAD) | × pure TS | check |',
   '| --- | --- | --- | --- | --- | --- | --- |',
-  ...rows.map((r) => `| ${r.workload} | ${r.contender} | ${r.rate.toExponential(3)} ${r.unit}/s | ` +
-    `${r.gflops === undefined ? '—' : `${r.gflops.toFixed(2)} (${(r.share! * 100).toFixed(0)}%)`} | ${r.median.toFixed(2)} ms (±${((r.mad / r.median) * 100).toFixed(1)}%) | ` +
-    `${r.vsJs.toFixed(1)}× | ${r.checkKind} ${r.check.toPrecision(5)} |`),
+  ...rows.map(
+    (r) =>
+      `| ${r.workload} | ${r.contender} | ${r.rate.toExponential(3)} ${r.unit}/s | ` +
+      `${r.gflops === undefined ? '—' : `${r.gflops.toFixed(2)} (${(r.share! * 100).toFixed(0)}%)`} | ${r.median.toFixed(2)} ms (±${((r.mad / r.median) * 100).toFixed(1)}%) | ` +
+      `${r.vsJs.toFixed(1)}× | ${r.checkKind} ${r.check.toPrecision(5)} |`,
+  ),
   '',
-  ...(kernels ? [
-    `Kernels (ceiling ${kernels.ceiling.toFixed(1)} GFLOP/s in that process):`,
-    '',
-    '| kernel | shape (B×C×OC) | wasm | wasm naive | pure TS |',
-    '| --- | --- | --- | --- | --- |',
-    ...[...new Set(kernels.rows.map((k) => `${k.kernel}|${k.shape}`))].map((key) => {
-      const [kernel, shape] = key.split('|');
-      const cell = (impl: string): string => {
-        const k = kernels!.rows.find((r) => r.kernel === kernel && r.shape === shape && r.impl === impl);
-        if (!k) return '—';
-        return kernel === 'sigmoid' ? `${k.rate.toExponential(2)}/s` : `${k.rate.toFixed(1)} GFLOP/s (${((k.rate / kernels!.ceiling) * 100).toFixed(0)}%)`;
-      };
-      return `| ${kernel} | ${shape} | ${cell('wasm')} | ${cell('wasm-naive')} | ${cell('js')} |`;
-    }),
-    '',
-  ] : []),
+  ...(kernels
+    ? [
+        `Kernels (ceiling ${kernels.ceiling.toFixed(1)} GFLOP/s in that process):`,
+        '',
+        '| kernel | shape (B×C×OC) | wasm | wasm naive | pure TS |',
+        '| --- | --- | --- | --- | --- |',
+        ...[...new Set(kernels.rows.map((k) => `${k.kernel}|${k.shape}`))].map((key) => {
+          const [kernel, shape] = key.split('|');
+          const cell = (impl: string): string => {
+            const k = kernels!.rows.find((r) => r.kernel === kernel && r.shape === shape && r.impl === impl);
+            if (!k) return '—';
+            return kernel === 'sigmoid'
+              ? `${k.rate.toExponential(2)}/s`
+              : `${k.rate.toFixed(1)} GFLOP/s (${((k.rate / kernels!.ceiling) * 100).toFixed(0)}%)`;
+          };
+          return `| ${kernel} | ${shape} | ${cell('wasm')} | ${cell('wasm-naive')} | ${cell('js')} |`;
+        }),
+        '',
+      ]
+    : []),
 ].join('\n');
 writeFileSync(`${results}${name}.md`, md);
 
 const w3 = rows.filter((r) => r.workload === 'mnist-like');
 if (full && w3.length > 0) {
-  writeFileSync(`${results}w3.svg`, barChart(
-    `W3 784-128-64-10, batch 64: training samples/s (${machine.date.slice(0, 10)}, ${machine.cpu}, one thread)`, 'samples/s',
-    [...w3].sort((a, b) => b.rate - a.rate).map((r) => ({ label: r.contender, value: r.rate, text: `${r.rate.toExponential(2)}  (${r.vsJs.toFixed(1)}× js)` })),
-  ));
+  writeFileSync(
+    `${results}w3.svg`,
+    barChart(
+      `W3 784-128-64-10, batch 64: training samples/s (${machine.date.slice(0, 10)}, ${machine.cpu}, one thread)`,
+      'samples/s',
+      [...w3]
+        .sort((a, b) => b.rate - a.rate)
+        .map((r) => ({
+          label: r.contender,
+          value: r.rate,
+          text: `${r.rate.toExponential(2)}  (${r.vsJs.toFixed(1)}× js)`,
+        })),
+    ),
+  );
 }
 if (full) {
   const readme = here('../../README.md');
-  writeFileSync(readme, readFileSync(readme, 'utf8').replace(/(<!-- bench:start -->\n)[\s\S]*?(<!-- bench:end -->)/, `$1${md}$2`));
+  writeFileSync(
+    readme,
+    readFileSync(readme, 'utf8').replace(/(<!-- bench:start -->\n)[\s\S]*?(<!-- bench:end -->)/, `$1${md}$2`),
+  );
 }
-console.log(full ? '\nwrote bench/results/latest.json, latest.md, w3.svg and the table in README.md' : '\nwrote bench/results/partial.json and partial.md');
+console.log(
+  full
+    ? '\nwrote bench/results/latest.json, latest.md, w3.svg and the table in README.md'
+    : '\nwrote bench/results/partial.json and partial.md',
+);

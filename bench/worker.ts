@@ -11,13 +11,18 @@ const OURS = ['wasm', 'wasm-scalar', 'js'];
 
 const [id, contender] = process.argv.slice(2);
 if (!OURS.includes(contender)) throw new Error(`usage: worker.js <workload> <${OURS.join('|')}>`);
-if (contender === 'wasm-scalar') useCoreBytes(new Uint8Array(readFileSync(new URL('../../build/scalar.wasm', import.meta.url))));
+if (contender === 'wasm-scalar')
+  useCoreBytes(new Uint8Array(readFileSync(new URL('../../build/scalar.wasm', import.meta.url))));
 
 const inputs = readInputs(id);
 const { workload, rows } = inputs;
 const net = await NeuralNetwork.create({
-  layers: workload.layers, activation: workload.activation, outputActivation: workload.outputActivation, loss: workload.loss,
-  learningRate: workload.learningRate, engine: contender === 'js' ? 'js' : 'wasm',
+  layers: workload.layers,
+  activation: workload.activation,
+  outputActivation: workload.outputActivation,
+  loss: workload.loss,
+  learningRate: workload.learningRate,
+  engine: contender === 'js' ? 'js' : 'wasm',
 });
 net.setWeights(inputs.weights);
 const outputs = workload.layers[workload.layers.length - 1];
@@ -25,7 +30,9 @@ const X = { data: rows.x, rows: rows.rows, cols: workload.layers[0] };
 const Y = { data: rows.y, rows: rows.rows, cols: outputs };
 // keepData: every call fits the same rows again, so the arena keeps its copy of them between calls
 // (a fit releases it by default: then each call would allocate and fault in that memory anew).
-const train = (epochs: number) => (): void => { net.fit(X, Y, { epochs, batchSize: workload.batchSize, displayUpdate: 0, keepData: true }); };
+const train = (epochs: number) => (): void => {
+  net.fit(X, Y, { epochs, batchSize: workload.batchSize, displayUpdate: 0, keepData: true });
+};
 
 if (workload.checkEpochs > 0) train(workload.checkEpochs)();
 const predictions = net.predict(checkInput(inputs)).data;

@@ -53,7 +53,9 @@ function uniform(count: number, seed: number): Float32Array {
 /** Seeded random one-hot targets. */
 function randomOneHot(rows: number, classes: number, seed: number): Float32Array {
   const y = new Float32Array(rows * classes);
-  uniform(rows, seed).forEach((v, r) => { y[r * classes + Math.floor(v * classes)] = 1; });
+  uniform(rows, seed).forEach((v, r) => {
+    y[r * classes + Math.floor(v * classes)] = 1;
+  });
   return y;
 }
 
@@ -61,44 +63,108 @@ const flat = (rows: number[][]): Float32Array => Float32Array.from(rows.flat());
 
 export const WORKLOADS: Workload[] = [
   {
-    id: 'xor-seed', title: 'W1 xor-seed: 2-2-1, the 4 XOR rows, batch 1, sigmoid, lr 0.1',
-    layers: [2, 2, 1], activation: 'sigmoid', outputActivation: 'sigmoid', loss: 'mse', learningRate: 0.1, batchSize: 1,
-    kind: 'train', unit: 'epochs', peers: ['brain', 'tfjs-cpu', 'tfjs-wasm'],
+    id: 'xor-seed',
+    title: 'W1 xor-seed: 2-2-1, the 4 XOR rows, batch 1, sigmoid, lr 0.1',
+    layers: [2, 2, 1],
+    activation: 'sigmoid',
+    outputActivation: 'sigmoid',
+    loss: 'mse',
+    learningRate: 0.1,
+    batchSize: 1,
+    kind: 'train',
+    unit: 'epochs',
+    peers: ['brain', 'tfjs-cpu', 'tfjs-wasm'],
     epochsPerCall: { '*': 100_000, js: 20_000, brain: 20_000, 'tfjs-cpu': 20, 'tfjs-wasm': 20 },
-    checkEpochs: 1000, check: 'loss',
-    data: () => ({ x: flat([[0, 0], [0, 1], [1, 0], [1, 1]]), y: flat([[0], [1], [1], [0]]), rows: 4 }),
+    checkEpochs: 1000,
+    check: 'loss',
+    data: () => ({
+      x: flat([
+        [0, 0],
+        [0, 1],
+        [1, 0],
+        [1, 1],
+      ]),
+      y: flat([[0], [1], [1], [0]]),
+      rows: 4,
+    }),
   },
   {
-    id: 'digits', title: 'W2 digits: 64-32-10 on optdigits-train (3,823 rows), batch 32, sigmoid + softmax/cross-entropy',
-    layers: [64, 32, 10], activation: 'sigmoid', outputActivation: 'softmax', loss: 'crossEntropy', learningRate: 0.5, batchSize: 32,
-    kind: 'train', unit: 'samples', peers: ['tfjs-cpu', 'tfjs-wasm'], epochsPerCall: { '*': 5, js: 1, 'tfjs-cpu': 1, 'tfjs-wasm': 1 },
-    checkEpochs: 3, check: 'loss',
-    data: () => { const d = optdigits('train'); return { x: flat(d.X), y: flat(d.y), rows: d.X.length }; },
+    id: 'digits',
+    title: 'W2 digits: 64-32-10 on optdigits-train (3,823 rows), batch 32, sigmoid + softmax/cross-entropy',
+    layers: [64, 32, 10],
+    activation: 'sigmoid',
+    outputActivation: 'softmax',
+    loss: 'crossEntropy',
+    learningRate: 0.5,
+    batchSize: 32,
+    kind: 'train',
+    unit: 'samples',
+    peers: ['tfjs-cpu', 'tfjs-wasm'],
+    epochsPerCall: { '*': 5, js: 1, 'tfjs-cpu': 1, 'tfjs-wasm': 1 },
+    checkEpochs: 3,
+    check: 'loss',
+    data: () => {
+      const d = optdigits('train');
+      return { x: flat(d.X), y: flat(d.y), rows: d.X.length };
+    },
   },
   {
-    id: 'mnist-like', title: 'W3 mnist-like: 784-128-64-10, 10,000 seeded rows, batch 64, sigmoid + softmax/cross-entropy',
-    layers: [784, 128, 64, 10], activation: 'sigmoid', outputActivation: 'softmax', loss: 'crossEntropy', learningRate: 0.05, batchSize: 64,
-    kind: 'train', unit: 'samples', peers: ['tfjs-cpu', 'tfjs-wasm'], epochsPerCall: { '*': 1 },
-    checkEpochs: 1, check: 'loss',
+    id: 'mnist-like',
+    title: 'W3 mnist-like: 784-128-64-10, 10,000 seeded rows, batch 64, sigmoid + softmax/cross-entropy',
+    layers: [784, 128, 64, 10],
+    activation: 'sigmoid',
+    outputActivation: 'softmax',
+    loss: 'crossEntropy',
+    learningRate: 0.05,
+    batchSize: 64,
+    kind: 'train',
+    unit: 'samples',
+    peers: ['tfjs-cpu', 'tfjs-wasm'],
+    epochsPerCall: { '*': 1 },
+    checkEpochs: 1,
+    check: 'loss',
     data: () => ({ x: uniform(10_000 * 784, 1), y: randomOneHot(10_000, 10, 2), rows: 10_000 }),
   },
   {
-    id: 'inference', title: 'W4 inference: 784-256-10, predict 10,000 seeded rows',
-    layers: [784, 256, 10], activation: 'sigmoid', outputActivation: 'softmax', loss: 'crossEntropy', learningRate: 0.05, batchSize: 256,
-    kind: 'predict', unit: 'rows', peers: ['tfjs-cpu', 'tfjs-wasm'], epochsPerCall: { '*': 1 },
-    checkEpochs: 0, check: 'loss',
+    id: 'inference',
+    title: 'W4 inference: 784-256-10, predict 10,000 seeded rows',
+    layers: [784, 256, 10],
+    activation: 'sigmoid',
+    outputActivation: 'softmax',
+    loss: 'crossEntropy',
+    learningRate: 0.05,
+    batchSize: 256,
+    kind: 'predict',
+    unit: 'rows',
+    peers: ['tfjs-cpu', 'tfjs-wasm'],
+    epochsPerCall: { '*': 1 },
+    checkEpochs: 0,
+    check: 'loss',
     data: () => ({ x: uniform(10_000 * 784, 3), y: randomOneHot(10_000, 10, 4), rows: 10_000 }),
   },
   {
-    id: 'letters', title: 'W5 letters: 16-128-26 on letter-recognition (first 16,000 rows), batch 32, tanh + softmax/cross-entropy',
-    layers: [16, 128, 26], activation: 'tanh', outputActivation: 'softmax', loss: 'crossEntropy', learningRate: 0.1, batchSize: 32,
-    kind: 'train', unit: 'samples', peers: ['tfjs-cpu', 'tfjs-wasm'], epochsPerCall: { '*': 2, js: 1, 'tfjs-cpu': 1, 'tfjs-wasm': 1 },
-    checkEpochs: 10, check: 'accuracy',
+    id: 'letters',
+    title: 'W5 letters: 16-128-26 on letter-recognition (first 16,000 rows), batch 32, tanh + softmax/cross-entropy',
+    layers: [16, 128, 26],
+    activation: 'tanh',
+    outputActivation: 'softmax',
+    loss: 'crossEntropy',
+    learningRate: 0.1,
+    batchSize: 32,
+    kind: 'train',
+    unit: 'samples',
+    peers: ['tfjs-cpu', 'tfjs-wasm'],
+    epochsPerCall: { '*': 2, js: 1, 'tfjs-cpu': 1, 'tfjs-wasm': 1 },
+    checkEpochs: 10,
+    check: 'accuracy',
     data: () => {
       const d = letters();
       return {
-        x: flat(d.X.slice(0, 16_000)), y: flat(d.y.slice(0, 16_000)), rows: 16_000,
-        testX: flat(d.X.slice(16_000)), testLabels: Int32Array.from(d.labels.slice(16_000)),
+        x: flat(d.X.slice(0, 16_000)),
+        y: flat(d.y.slice(0, 16_000)),
+        rows: 16_000,
+        testX: flat(d.X.slice(16_000)),
+        testLabels: Int32Array.from(d.labels.slice(16_000)),
       };
     },
   },
@@ -111,7 +177,12 @@ export function epochsPerCall(workload: Workload, contender: string): number {
 /** The workload's dense layers as the library lays them out (src/plan.ts), and its parameter count. */
 function parameters(workload: Workload): { parameters: ParameterPlan[]; paramCount: number } {
   const { layers, activation, outputActivation } = workload;
-  const specs = layerSpecs({ layers, activation, outputActivation, dropout: new Array<number>(layers.length - 2).fill(0) });
+  const specs = layerSpecs({
+    layers,
+    activation,
+    outputActivation,
+    dropout: new Array<number>(layers.length - 2).fill(0),
+  });
   return planArena({ inputs: layers[0], layers: specs, loss: 0, stateVectors: 0, passRows: 0, dataRows: 0 });
 }
 

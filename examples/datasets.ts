@@ -13,7 +13,10 @@ function dataPath(file: string): string {
 }
 
 function readCsv(file: string): string[][] {
-  return readFileSync(dataPath(file), 'utf8').trim().split('\n').map((line) => line.trim().split(','));
+  return readFileSync(dataPath(file), 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => line.trim().split(','));
 }
 
 export interface Classification {
@@ -53,7 +56,10 @@ export function wine(): { X: number[][]; quality: number[] } {
 export function standardiser(X: number[][]): (rows: number[][]) => number[][] {
   const cols = X[0].length;
   const mean = Array.from({ length: cols }, (_, c) => X.reduce((s, r) => s + r[c], 0) / X.length);
-  const sd = Array.from({ length: cols }, (_, c) => Math.sqrt(X.reduce((s, r) => s + (r[c] - mean[c]) ** 2, 0) / X.length) || 1);
+  const sd = Array.from(
+    { length: cols },
+    (_, c) => Math.sqrt(X.reduce((s, r) => s + (r[c] - mean[c]) ** 2, 0) / X.length) || 1,
+  );
   return (rows) => rows.map((r) => r.map((v, c) => (v - mean[c]) / sd[c]));
 }
 

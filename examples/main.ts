@@ -6,7 +6,12 @@ import { accuracy, argmax, optdigits } from './datasets.js';
 const seconds = (start: number): string => `${((performance.now() - start) / 1000).toFixed(2)} s`;
 
 async function xor(): Promise<void> {
-  const X = [[0, 0], [0, 1], [1, 0], [1, 1]];
+  const X = [
+    [0, 0],
+    [0, 1],
+    [1, 0],
+    [1, 1],
+  ];
   const y = [[0], [1], [1], [0]];
   const net = await NeuralNetwork.create({ layers: [2, 2, 1], alpha: 0.5, seed: 1 });
   console.log(`${net} (engine ${net.engine}, seed ${net.seed}): XOR, one update per sample`);
@@ -24,7 +29,12 @@ async function digits(): Promise<void> {
   const train = optdigits('train');
   const test = optdigits('test');
   const net = await NeuralNetwork.create({
-    layers: [64, 32, 10], activation: 'tanh', outputActivation: 'softmax', loss: 'crossEntropy', learningRate: 0.1, seed: 1,
+    layers: [64, 32, 10],
+    activation: 'tanh',
+    outputActivation: 'softmax',
+    loss: 'crossEntropy',
+    learningRate: 0.1,
+    seed: 1,
   });
   console.log(`\n${net} (engine ${net.engine}): optdigits, ${train.X.length} training images, mini-batches of 16`);
   const start = performance.now();
@@ -33,7 +43,9 @@ async function digits(): Promise<void> {
   const trainAccuracy = accuracy(argmax(net.predict(train.X)), train.labels);
   const testAccuracy = accuracy(argmax(net.predict(test.X)), test.labels);
   console.log(`[INFO] trained 40 epochs in ${time}`);
-  console.log(`[INFO] accuracy: train ${(trainAccuracy * 100).toFixed(2)}%, test ${(testAccuracy * 100).toFixed(2)}% (${test.X.length} test images)`);
+  console.log(
+    `[INFO] accuracy: train ${(trainAccuracy * 100).toFixed(2)}%, test ${(testAccuracy * 100).toFixed(2)}% (${test.X.length} test images)`,
+  );
 }
 
 await xor();

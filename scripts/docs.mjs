@@ -5,7 +5,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { registryTables } from '../dist/src/registry.js';
 
 const readme = new URL('../README.md', import.meta.url);
-const START = '<!-- registry:start -->', END = '<!-- registry:end -->';
+const START = '<!-- registry:start -->',
+  END = '<!-- registry:end -->';
 const text = readFileSync(readme, 'utf8');
 const [before, rest] = text.split(START);
 const [, after] = rest.split(END);

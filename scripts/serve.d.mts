@@ -2,4 +2,8 @@
 import type { Server } from 'node:http';
 
 export declare const ROOT: string;
-export declare function serve(options?: { root?: string; port?: number; csp?: string }): Promise<{ server: Server; url: string }>;
+export declare function serve(options?: {
+  root?: string;
+  port?: number;
+  csp?: string;
+}): Promise<{ server: Server; url: string }>;

@@ -2,8 +2,19 @@
 // parameters, generator and optimiser state and the update rule in and out of it. Subclasses
 // supply the memory and the arithmetic.
 import {
-  H_BETA1_POWER, H_BETA2_POWER, H_CLASSIFY, H_CLIP, H_L2, H_LEARNING_RATE, H_OPTIMIZER, H_PERSISTENT, H_PERSISTENT_END, H_RNG,
-  H_SETTINGS, H_STEP, SETTING_SLOTS,
+  H_BETA1_POWER,
+  H_BETA2_POWER,
+  H_CLASSIFY,
+  H_CLIP,
+  H_L2,
+  H_LEARNING_RATE,
+  H_OPTIMIZER,
+  H_PERSISTENT,
+  H_PERSISTENT_END,
+  H_RNG,
+  H_SETTINGS,
+  H_STEP,
+  SETTING_SLOTS,
 } from './abi.js';
 import type { Engine, EngineName, NetworkShape, OptimizerState, TrainingState, UpdateRule } from './engine.js';
 import { MemoryError } from './errors.js';
@@ -94,7 +105,11 @@ export abstract class ArenaEngine<A extends Arena = Arena> implements Engine {
 
   checkRoom(passRows: number, dataRows: number): void {
     if (passRows <= this.plan.passRows && dataRows <= this.plan.dataRows) return; // the arena in use holds them
-    checkedPlan({ ...this.shape, passRows: Math.max(passRows, this.plan.passRows), dataRows: Math.max(dataRows, this.plan.dataRows) });
+    checkedPlan({
+      ...this.shape,
+      passRows: Math.max(passRows, this.plan.passRows),
+      dataRows: Math.max(dataRows, this.plan.dataRows),
+    });
   }
 
   reserve(passRows: number, dataRows: number): void {
@@ -121,7 +136,8 @@ export abstract class ArenaEngine<A extends Arena = Arena> implements Engine {
     const plan = checkedPlan({ ...this.shape, passRows, dataRows });
     const arena = this.allocate(plan);
     writeHeader(arena.u, plan, arena.base);
-    const old = this.arena, oldPlan = this.plan;
+    const old = this.arena,
+      oldPlan = this.plan;
     /** Copies `words` words from byte offset `from` of the old arena to byte offset `to` of the new one. */
     const move = (from: number, to: number, words: number, typed: 'f' | 'u'): void => {
       const start = (old.base + from) >>> 2;
@@ -145,7 +161,8 @@ export abstract class ArenaEngine<A extends Arena = Arena> implements Engine {
 
   setUpdateRule(rule: UpdateRule): void {
     const { f, u } = this.arena;
-    if (rule.settings.length > SETTING_SLOTS) throw new Error(`internal error: an optimiser with more than ${SETTING_SLOTS} settings`);
+    if (rule.settings.length > SETTING_SLOTS)
+      throw new Error(`internal error: an optimiser with more than ${SETTING_SLOTS} settings`);
     u[this.headerWord(H_OPTIMIZER)] = rule.optimizer;
     u[this.headerWord(H_CLASSIFY)] = rule.classify ? 1 : 0;
     f.fill(0, this.headerWord(H_SETTINGS), this.headerWord(H_SETTINGS + SETTING_SLOTS));
@@ -165,7 +182,8 @@ export abstract class ArenaEngine<A extends Arena = Arena> implements Engine {
     return {
       moments: this.arena.f.slice(at, at + this.plan.optStateCount),
       step: this.arena.u[this.headerWord(H_STEP)],
-      beta1Power: powers[H_BETA1_POWER >> 1], beta2Power: powers[H_BETA2_POWER >> 1],
+      beta1Power: powers[H_BETA1_POWER >> 1],
+      beta2Power: powers[H_BETA2_POWER >> 1],
     };
   }
 
@@ -227,7 +245,14 @@ export abstract class ArenaEngine<A extends Arena = Arena> implements Engine {
     this.loadedRows = rows;
   }
 
-  trainEpochs(epochs: number, batchSize: number, shuffle: boolean, losses: Float64Array, correct: Float64Array, offset: number): number {
+  trainEpochs(
+    epochs: number,
+    batchSize: number,
+    shuffle: boolean,
+    losses: Float64Array,
+    correct: Float64Array,
+    offset: number,
+  ): number {
     this.reserve(batchSize, this.loadedRows);
     const slots = this.plan.lossSlots;
     for (let done = 0; done < epochs;) {
@@ -250,13 +275,18 @@ export abstract class ArenaEngine<A extends Arena = Arena> implements Engine {
   trainBatchOrUndo(x: Float32Array, y: Float32Array, rows: number): number {
     this.putBatch(x, y, 0, rows); // first: it may re-plan the arena
     const { f, u } = this.arena;
-    const N = this.plan.paramCount, moments = this.plan.optStateCount;
-    const params = this.word(this.plan.params), state = this.word(this.plan.optState);
+    const N = this.plan.paramCount,
+      moments = this.plan.optStateCount;
+    const params = this.word(this.plan.params),
+      state = this.word(this.plan.optState);
     if (this.undo.length < N + moments) this.undo = new Float32Array(N + moments);
-    const undo = this.undo, powers = this.headerF64();
+    const undo = this.undo,
+      powers = this.headerF64();
     undo.set(f.subarray(params, params + N));
     undo.set(f.subarray(state, state + moments), N);
-    const step = u[this.headerWord(H_STEP)], beta1Power = powers[H_BETA1_POWER >> 1], beta2Power = powers[H_BETA2_POWER >> 1];
+    const step = u[this.headerWord(H_STEP)],
+      beta1Power = powers[H_BETA1_POWER >> 1],
+      beta2Power = powers[H_BETA2_POWER >> 1];
     const rng = this.headerWord(H_RNG);
     this.undoRng.set(u.subarray(rng, rng + 4));
     const loss = this.core.trainBatch(rows);
@@ -279,7 +309,8 @@ export abstract class ArenaEngine<A extends Arena = Arena> implements Engine {
   }
 
   evaluate(x: Float32Array, y: Float32Array, rows: number): { loss: number; correct: number } {
-    let loss = 0, correct = 0;
+    let loss = 0,
+      correct = 0;
     for (let start = 0; start < rows; start += this.plan.passRows) {
       const n = Math.min(this.plan.passRows, rows - start);
       this.putBatch(x, y, start, n);
@@ -291,7 +322,8 @@ export abstract class ArenaEngine<A extends Arena = Arena> implements Engine {
   }
 
   predict(x: Float32Array, rows: number, out: Float32Array): void {
-    const C = this.inputs, OC = this.outputs;
+    const C = this.inputs,
+      OC = this.outputs;
     const input = this.word(this.plan.input);
     const output = this.word(this.plan.layers[this.plan.layers.length - 1].output);
     for (let start = 0; start < rows; start += this.plan.passRows) {
@@ -313,7 +345,8 @@ export abstract class ArenaEngine<A extends Arena = Arena> implements Engine {
   /** Copies rows [start, start + n) of x and y into the batch input and targets, growing the pass if needed. */
   private putBatch(x: Float32Array, y: Float32Array, start: number, n: number): void {
     this.reserve(n, this.plan.dataRows);
-    const C = this.inputs, OC = this.outputs;
+    const C = this.inputs,
+      OC = this.outputs;
     this.arena.f.set(x.subarray(start * C, (start + n) * C), this.word(this.plan.input));
     this.arena.f.set(y.subarray(start * OC, (start + n) * OC), this.word(this.plan.targets));
   }

@@ -4,7 +4,14 @@
 import { PASS_ROWS } from './arena-engine.js';
 import { ValueError } from './errors.js';
 import {
-  isOptionsObject, MAX_LAYERS, NETWORK_KEYS, networkShape, resolveNetworkOptions, show, type NetworkOptions, type ResolvedNetworkOptions,
+  isOptionsObject,
+  MAX_LAYERS,
+  NETWORK_KEYS,
+  networkShape,
+  resolveNetworkOptions,
+  show,
+  type NetworkOptions,
+  type ResolvedNetworkOptions,
 } from './options.js';
 import { checkedPlan } from './plan.js';
 import { OPTIMIZER_NAMES, OPTIMIZERS, type OptimizerName } from './registry.js';
@@ -86,10 +93,12 @@ function hashJSON(hash: Fnv1a, value: unknown, order: (object: object) => string
     hash.add(']');
   } else if (isOptionsObject(value)) {
     hash.add('{');
-    order(value).filter((k) => value[k] !== undefined).forEach((k, i) => {
-      hash.add(`${i > 0 ? ',' : ''}${JSON.stringify(k)}:`);
-      hashJSON(hash, value[k], order);
-    });
+    order(value)
+      .filter((k) => value[k] !== undefined)
+      .forEach((k, i) => {
+        hash.add(`${i > 0 ? ',' : ''}${JSON.stringify(k)}:`);
+        hashJSON(hash, value[k], order);
+      });
     hash.add('}');
   } else {
     hash.add(JSON.stringify(value));
@@ -122,23 +131,34 @@ function allOf(list: unknown[], test: (value: unknown) => boolean): boolean {
 }
 
 /** Refuses a missing field and a field the format does not have. */
-function checkFields(name: string, object: Record<string, unknown>, fields: readonly string[], optional: readonly string[] = []): void {
+function checkFields(
+  name: string,
+  object: Record<string, unknown>,
+  fields: readonly string[],
+  optional: readonly string[] = [],
+): void {
   for (const key of Object.keys(object)) {
-    if (!fields.includes(key)) throw new ValueError(`${name}.${key}`, `${name} has a field ${show(key)} that this format does not have`);
+    if (!fields.includes(key))
+      throw new ValueError(`${name}.${key}`, `${name} has a field ${show(key)} that this format does not have`);
   }
   for (const key of fields) {
-    if (object[key] === undefined && !optional.includes(key)) throw new ValueError(`${name}.${key}`, `${name}.${key} is missing`);
+    if (object[key] === undefined && !optional.includes(key))
+      throw new ValueError(`${name}.${key}`, `${name}.${key} is missing`);
   }
 }
 
 /** Checks a list of `length` finite float32 numbers (values the engines can hold). */
 function checkNumbers(name: string, value: unknown, length: number): void {
   if (!Array.isArray(value) || value.length !== length) {
-    throw new ValueError(name, `${name} must be a list of ${length} numbers; got ${Array.isArray(value) ? `${value.length} entries` : show(value)}`);
+    throw new ValueError(
+      name,
+      `${name} must be a list of ${length} numbers; got ${Array.isArray(value) ? `${value.length} entries` : show(value)}`,
+    );
   }
   for (let i = 0; i < length; i++) {
     const v: unknown = value[i];
-    if (typeof v !== 'number' || !Number.isFinite(Math.fround(v))) throw new ValueError(name, `${name}[${i}] is ${show(v)}, not a finite float32 number`);
+    if (typeof v !== 'number' || !Number.isFinite(Math.fround(v)))
+      throw new ValueError(name, `${name}[${i}] is ${show(v)}, not a finite float32 number`);
   }
 }
 
@@ -148,15 +168,21 @@ function checkParameters(j: Record<string, unknown>, layers: number[]): void {
   for (const key of ['weights', 'biases']) {
     const v = j[key];
     if (!Array.isArray(v) || v.length !== L) {
-      throw new ValueError(`json.${key}`, `json.${key} must hold ${L} entries for layers [${layers.join(', ')}]; got ${Array.isArray(v) ? v.length : show(v)}`);
+      throw new ValueError(
+        `json.${key}`,
+        `json.${key} must hold ${L} entries for layers [${layers.join(', ')}]; got ${Array.isArray(v) ? v.length : show(v)}`,
+      );
     }
   }
-  const weights = j.weights as unknown[], biases = j.biases as unknown[];
+  const weights = j.weights as unknown[],
+    biases = j.biases as unknown[];
   for (let l = 0; l < L; l++) {
     const w = weights[l];
     if (!Array.isArray(w) || w.length !== layers[l + 1]) {
-      throw new ValueError(`json.weights[${l}]`,
-        `json.weights[${l}] must have ${layers[l + 1]} rows (layers[${l + 1}]); got ${Array.isArray(w) ? w.length : show(w)}`);
+      throw new ValueError(
+        `json.weights[${l}]`,
+        `json.weights[${l}] must have ${layers[l + 1]} rows (layers[${l + 1}]); got ${Array.isArray(w) ? w.length : show(w)}`,
+      );
     }
     for (let o = 0; o < w.length; o++) checkNumbers(`json.weights[${l}][${o}]`, w[o], layers[l]);
     checkNumbers(`json.biases[${l}]`, biases[l], layers[l + 1]);
@@ -169,24 +195,37 @@ function checkTrainingState(value: unknown, layers: number[], moments: number): 
   if (!isOptionsObject(value)) throw new ValueError(name, `${name} must be an object; got ${show(value)}`);
   checkFields(name, value, STATE_FIELDS);
   const { rng, epoch, step } = value;
-  if (!Array.isArray(rng) || rng.length !== 4 || !allOf(rng, (w) => Number.isInteger(w) && (w as number) >= 0 && (w as number) <= 0xffffffff)) {
+  if (
+    !Array.isArray(rng) ||
+    rng.length !== 4 ||
+    !allOf(rng, (w) => Number.isInteger(w) && (w as number) >= 0 && (w as number) <= 0xffffffff)
+  ) {
     throw new ValueError(`${name}.rng`, `${name}.rng must be four unsigned 32-bit integers`);
   }
-  if (rng.every((w) => w === 0)) throw new ValueError(`${name}.rng`, `${name}.rng is all zeros, a state the generator never leaves`);
+  if (rng.every((w) => w === 0))
+    throw new ValueError(`${name}.rng`, `${name}.rng is all zeros, a state the generator never leaves`);
   const given = value.moments;
   if (!Array.isArray(given) || given.length !== moments) {
-    throw new ValueError(`${name}.moments`, `${name}.moments must hold ${moments} finite numbers for layers [${layers.join(', ')}] ` +
-      `and this optimizer; got ${Array.isArray(given) ? given.length : show(given)}`);
+    throw new ValueError(
+      `${name}.moments`,
+      `${name}.moments must hold ${moments} finite numbers for layers [${layers.join(', ')}] ` +
+        `and this optimizer; got ${Array.isArray(given) ? given.length : show(given)}`,
+    );
   }
   checkNumbers(`${name}.moments`, given, moments);
-  if (!Number.isSafeInteger(epoch) || (epoch as number) < 0) throw new ValueError(`${name}.epoch`, `${name}.epoch must be an integer ≥ 0; got ${show(epoch)}`);
+  if (!Number.isSafeInteger(epoch) || (epoch as number) < 0)
+    throw new ValueError(`${name}.epoch`, `${name}.epoch must be an integer ≥ 0; got ${show(epoch)}`);
   if (!Number.isInteger(step) || (step as number) < 0 || (step as number) > 0xffffffff) {
-    throw new ValueError(`${name}.step`, `${name}.step must be an integer from 0 to 4294967295 (the core counts steps in 32 bits); got ${show(step)}`);
+    throw new ValueError(
+      `${name}.step`,
+      `${name}.step must be an integer from 0 to 4294967295 (the core counts steps in 32 bits); got ${show(step)}`,
+    );
   }
   for (const key of ['beta1Power', 'beta2Power'] as const) {
     const v = value[key];
     // βᵗ reaches 0 (β = 0 after one step, or underflow after many): a state the library writes itself.
-    if (typeof v !== 'number' || !(v >= 0 && v <= 1)) throw new ValueError(`${name}.${key}`, `${name}.${key} must be in [0, 1]; got ${show(v)}`);
+    if (typeof v !== 'number' || !(v >= 0 && v <= 1))
+      throw new ValueError(`${name}.${key}`, `${name}.${key} must be in [0, 1]; got ${show(v)}`);
   }
 }
 
@@ -204,7 +243,10 @@ function parseNetworkJSON(json: unknown): Record<string, unknown> & { version: 1
     throw new ValueError('json.format', `not a serialised backprop-wasm network (format must be '${FORMAT}')`);
   }
   if (parsed.version !== 1 && parsed.version !== 2 && parsed.version !== 3) {
-    throw new ValueError('json.version', `unsupported version ${show(parsed.version)}; this library reads versions 1 to ${VERSION}`);
+    throw new ValueError(
+      'json.version',
+      `unsupported version ${show(parsed.version)}; this library reads versions 1 to ${VERSION}`,
+    );
   }
   return parsed as Record<string, unknown> & { version: 1 | 2 | 3 };
 }
@@ -213,12 +255,27 @@ function parseNetworkJSON(json: unknown): Record<string, unknown> & { version: 1
 function checkOptions(j: Record<string, unknown> & { version: number }): ResolvedNetworkOptions {
   checkFields('json', j, [...FIELDS.filter((f) => (SINCE[f] ?? 1) <= j.version), 'checksum'], OPTIONAL_FIELDS);
   const layers = j.layers;
-  if (!Array.isArray(layers) || layers.length < 2 || layers.length > MAX_LAYERS || !allOf(layers, (w) => Number.isSafeInteger(w) && (w as number) > 0)) {
-    throw new ValueError('json.layers', `json.layers must be a list of 2 to ${MAX_LAYERS} positive integers; got ${show(layers)}`);
+  if (
+    !Array.isArray(layers) ||
+    layers.length < 2 ||
+    layers.length > MAX_LAYERS ||
+    !allOf(layers, (w) => Number.isSafeInteger(w) && (w as number) > 0)
+  ) {
+    throw new ValueError(
+      'json.layers',
+      `json.layers must be a list of 2 to ${MAX_LAYERS} positive integers; got ${show(layers)}`,
+    );
   }
   const optimizer = j.optimizer;
-  if (!isOptionsObject(optimizer) || typeof optimizer.type !== 'string' || !OPTIMIZER_NAMES.includes(optimizer.type as OptimizerName)) {
-    throw new ValueError('json.optimizer', `json.optimizer must be { type: ${OPTIMIZER_NAMES.map(show).join(' | ')}, … }; got ${show(optimizer)}`);
+  if (
+    !isOptionsObject(optimizer) ||
+    typeof optimizer.type !== 'string' ||
+    !OPTIMIZER_NAMES.includes(optimizer.type as OptimizerName)
+  ) {
+    throw new ValueError(
+      'json.optimizer',
+      `json.optimizer must be { type: ${OPTIMIZER_NAMES.map(show).join(' | ')}, … }; got ${show(optimizer)}`,
+    );
   }
   checkFields('json.optimizer', optimizer, optimizerFields(optimizer.type as OptimizerName));
   try {
@@ -248,12 +305,14 @@ export function readNetworkJSON(json: unknown): NetworkJSON {
   const plan = checkedPlan({ ...networkShape(options), passRows: PASS_ROWS, dataRows: 0 });
   checkParameters(j, options.layers);
   const inUse = plan.optStateCount;
-  if (j.trainingState !== undefined) checkTrainingState(j.trainingState, options.layers, j.version === 1 ? 2 * plan.paramCount : inUse);
+  if (j.trainingState !== undefined)
+    checkTrainingState(j.trainingState, options.layers, j.version === 1 ? 2 * plan.paramCount : inUse);
   const { checksum, ...content } = j;
   if (typeof checksum !== 'string' || checksum !== checksumOf(content, j.version)) {
     throw new ValueError('json.checksum', 'checksum mismatch: the file was changed or corrupted after it was written');
   }
   const read = { ...j, dropout: options.dropout } as unknown as NetworkJSON;
-  if (read.trainingState && j.version === 1) read.trainingState = { ...read.trainingState, moments: read.trainingState.moments.slice(0, inUse) };
+  if (read.trainingState && j.version === 1)
+    read.trainingState = { ...read.trainingState, moments: read.trainingState.moments.slice(0, inUse) };
   return read;
 }

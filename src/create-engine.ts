@@ -14,7 +14,10 @@ import { loadCore, wasmSimdAvailable } from './wasm/module.js';
 export async function createEngine(choice: EngineChoice, shape: NetworkShape): Promise<Engine> {
   if (choice === 'js') return new JsEngine(shape);
   if (choice === 'wasm' && !wasmSimdAvailable()) {
-    throw new ValueError('engine', "engine 'wasm' needs WebAssembly with SIMD, which this host lacks; use 'auto' or 'js'");
+    throw new ValueError(
+      'engine',
+      "engine 'wasm' needs WebAssembly with SIMD, which this host lacks; use 'auto' or 'js'",
+    );
   }
   if (choice === 'auto' && !wasmSimdAvailable()) return new JsEngine(shape);
   let core;
@@ -23,12 +26,19 @@ export async function createEngine(choice: EngineChoice, shape: NetworkShape): P
   } catch (error) {
     if (error instanceof RangeError) {
       // The core's first small memory was refused: the host is out of memory, not forbidding WebAssembly.
-      throw new MemoryError('memory', 65536, ARENA_LIMIT, `the host refused memory to load the WebAssembly core (${error.message})`);
+      throw new MemoryError(
+        'memory',
+        65536,
+        ARENA_LIMIT,
+        `the host refused memory to load the WebAssembly core (${error.message})`,
+      );
     }
     if (choice === 'auto') return new JsEngine(shape); // compiling WebAssembly is forbidden here
-    throw new ValueError('engine',
+    throw new ValueError(
+      'engine',
       `engine 'wasm' cannot compile WebAssembly here (${(error as Error).message}): a Content-Security-Policy without ` +
-      "'wasm-unsafe-eval' forbids it. engine 'auto' falls back to the pure-TS engine, or choose 'js'");
+        "'wasm-unsafe-eval' forbids it. engine 'auto' falls back to the pure-TS engine, or choose 'js'",
+    );
   }
   return new WasmEngine(shape, core);
 }

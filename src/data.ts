@@ -64,8 +64,14 @@ export function floats(argument: string, length: number): Float32Array {
 function checkFinite(argument: string, data: Float32Array, cols: number): void {
   for (let i = 0; i < data.length; i++) {
     if (!Number.isFinite(data[i])) {
-      const row = Math.floor(i / cols), column = i % cols;
-      throw new ShapeError(argument, `${argument} row ${row}, column ${column} is not a finite float32 number`, row, column);
+      const row = Math.floor(i / cols),
+        column = i % cols;
+      throw new ShapeError(
+        argument,
+        `${argument} row ${row}, column ${column} is not a finite float32 number`,
+        row,
+        column,
+      );
     }
   }
 }
@@ -75,11 +81,21 @@ function isTypedMatrix(value: unknown): value is { data: unknown; rows: unknown;
 }
 
 /** Copies one row's `cols` numbers to data[at …], refusing holes and anything that is not a number. */
-function copyRow(argument: string, data: Float32Array, at: number, row: ArrayLike<unknown>, r: number, cols: number): void {
+function copyRow(
+  argument: string,
+  data: Float32Array,
+  at: number,
+  row: ArrayLike<unknown>,
+  r: number,
+  cols: number,
+): void {
   for (let c = 0; c < cols; c++) {
     const v = row[c];
     if (typeof v !== 'number') {
-      const what = v === undefined && !(c in row) ? 'is missing (the row has a hole there)' : `is not a number (got ${describe(v)})`;
+      const what =
+        v === undefined && !(c in row)
+          ? 'is missing (the row has a hole there)'
+          : `is not a number (got ${describe(v)})`;
       throw new ShapeError(argument, `${argument} row ${r}, column ${c} ${what}`, r, c);
     }
     data[at + c] = v;
@@ -89,7 +105,8 @@ function copyRow(argument: string, data: Float32Array, at: number, row: ArrayLik
 /** The entry at `r`, refused when it is a hole. */
 function present(argument: string, value: ArrayLike<unknown>, r: number): unknown {
   const entry = value[r];
-  if (entry === undefined && !(r in value)) throw new ShapeError(argument, `${argument} row ${r} is missing (the array has a hole there)`, r);
+  if (entry === undefined && !(r in value))
+    throw new ShapeError(argument, `${argument} row ${r} is missing (the array has a hole there)`, r);
   return entry;
 }
 
@@ -105,17 +122,30 @@ function rowAt(argument: string, value: ArrayLike<unknown>, r: number): ArrayLik
  * array) is one sample when `vector` is 'row' (predict), one column when it is 'column' (targets of
  * a one-output network), refused otherwise.
  */
-export function pack(argument: string, value: unknown, cols: number, vector: 'row' | 'column' | 'none' = 'none'): Packed {
+export function pack(
+  argument: string,
+  value: unknown,
+  cols: number,
+  vector: 'row' | 'column' | 'none' = 'none',
+): Packed {
   if (isTypedMatrix(value)) return packTyped(argument, value, cols);
   if (!isRowLike(value)) {
-    throw new ShapeError(argument, `${argument} must be number[][] or { data: Float32Array, rows, cols }, got ${describe(value)}`);
+    throw new ShapeError(
+      argument,
+      `${argument} must be number[][] or { data: Float32Array, rows, cols }, got ${describe(value)}`,
+    );
   }
   const rows = lengthOf(argument, value);
   if (rows === 0) throw new ShapeError(argument, `${argument} is empty`);
   if (typeof value[0] !== 'number') return packRows(argument, rows, cols, (r) => rowAt(argument, value, r));
-  if (vector === 'none') throw new ShapeError(argument, `${argument} must hold one array (or typed array) per row, got a flat array`);
+  if (vector === 'none')
+    throw new ShapeError(argument, `${argument} must hold one array (or typed array) per row, got a flat array`);
   if (vector === 'row') return { ...packRows(argument, 1, cols, () => value), form: 'vector' };
-  if (cols !== 1) throw new ShapeError(argument, `${argument} is a flat array; the network has ${cols} outputs, so give one row per sample`);
+  if (cols !== 1)
+    throw new ShapeError(
+      argument,
+      `${argument} is a flat array; the network has ${cols} outputs, so give one row per sample`,
+    );
   // One number per row: each a row of one, its hole refused as a missing row's would be.
   return { ...packRows(argument, rows, 1, (r) => [present(argument, value, r)]), form: 'vector' };
 }
@@ -126,14 +156,20 @@ function packTyped(argument: string, value: { data: unknown; rows: unknown; cols
   if (!(data instanceof Float32Array || data instanceof Float64Array)) {
     throw new ShapeError(argument, `${argument}.data must be a Float32Array (or Float64Array), got ${describe(data)}`);
   }
-  for (const [name, n] of [['rows', rows], ['cols', width]] as const) {
+  for (const [name, n] of [
+    ['rows', rows],
+    ['cols', width],
+  ] as const) {
     if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1) {
       throw new ShapeError(argument, `${argument}.${name} must be a positive integer, got ${describe(n)}`);
     }
   }
-  const r = rows as number, c = width as number;
-  if (c !== cols) throw new ShapeError(argument, `${argument} has ${c} columns; the network expects ${cols}`, undefined, c);
-  if (data.length !== r * c) throw new ShapeError(argument, `${argument}.data has ${data.length} values; rows × cols = ${r} × ${c} = ${r * c}`);
+  const r = rows as number,
+    c = width as number;
+  if (c !== cols)
+    throw new ShapeError(argument, `${argument} has ${c} columns; the network expects ${cols}`, undefined, c);
+  if (data.length !== r * c)
+    throw new ShapeError(argument, `${argument}.data has ${data.length} values; rows × cols = ${r} × ${c} = ${r * c}`);
   let f32: Float32Array;
   if (data instanceof Float32Array) f32 = data;
   else (f32 = floats(argument, data.length)).set(data);
@@ -151,7 +187,8 @@ function packRows(argument: string, rows: number, cols: number, rowOf: (r: numbe
   for (let r = 0; r < rows; r++) {
     const row = rowOf(r);
     const width = lengthOf(`${argument} row ${r}`, row);
-    if (width !== cols) throw new ShapeError(argument, `${argument} row ${r} has ${width} columns; the network expects ${cols}`, r);
+    if (width !== cols)
+      throw new ShapeError(argument, `${argument} row ${r} has ${width} columns; the network expects ${cols}`, r);
     rowList.push(row);
   }
   const data = floats(argument, rows * cols);
@@ -171,14 +208,19 @@ export function checkProbabilities(argument: string, t: Packed, distributions: b
     for (let c = 0; c < cols; c++) {
       const v = data[r * cols + c];
       if (!(v >= 0 && v <= 1)) {
-        throw new ValueError(argument, `${argument} row ${r}, column ${c} is ${v}: cross-entropy targets must be probabilities in [0, 1]`);
+        throw new ValueError(
+          argument,
+          `${argument} row ${r}, column ${c} is ${v}: cross-entropy targets must be probabilities in [0, 1]`,
+        );
       }
       sum += v;
     }
     if (distributions && Math.abs(sum - 1) > 1e-3) {
-      throw new ValueError(argument,
+      throw new ValueError(
+        argument,
         `${argument} row ${r} sums to ${sum}: softmax cross-entropy targets must be distributions (each row summing to 1), ` +
-        'or give class indices');
+          'or give class indices',
+      );
     }
   }
 }
@@ -189,7 +231,12 @@ export function checkSameRows(x: Packed, y: Packed): void {
 }
 
 /** Results in the caller's form: rows of numbers, a typed matrix, or one row for one sample. */
-export function unpack(data: Float32Array, rows: number, cols: number, form: Form): number[][] | number[] | TypedMatrix {
+export function unpack(
+  data: Float32Array,
+  rows: number,
+  cols: number,
+  form: Form,
+): number[][] | number[] | TypedMatrix {
   if (form === 'typed') return { data, rows, cols };
   const out: number[][] = [];
   for (let r = 0; r < rows; r++) out.push(Array.from(data.subarray(r * cols, (r + 1) * cols)));
@@ -208,8 +255,17 @@ export function packClasses(argument: string, value: number[] | Int32Array, clas
   for (let r = 0; r < rows; r++) {
     const c = value[r];
     if (!Number.isInteger(c) || c < 0 || c >= classes) {
-      const what = c === undefined && !(r in value) ? 'missing (the array has a hole there)' : typeof c === 'number' ? String(c) : describe(c);
-      throw new ShapeError(argument, `${argument}[${r}] is ${what}: class indices must be integers from 0 to ${classes - 1}`, r);
+      const what =
+        c === undefined && !(r in value)
+          ? 'missing (the array has a hole there)'
+          : typeof c === 'number'
+            ? String(c)
+            : describe(c);
+      throw new ShapeError(
+        argument,
+        `${argument}[${r}] is ${what}: class indices must be integers from 0 to ${classes - 1}`,
+        r,
+      );
     }
     data[r * classes + c] = 1;
   }
@@ -220,7 +276,8 @@ export function packClasses(argument: string, value: number[] | Int32Array, clas
 export function takeRows(packed: Packed, indices: ArrayLike<number>): Packed {
   const { cols } = packed;
   const data = new Float32Array(indices.length * cols);
-  for (let i = 0; i < indices.length; i++) data.set(packed.data.subarray(indices[i] * cols, (indices[i] + 1) * cols), i * cols);
+  for (let i = 0; i < indices.length; i++)
+    data.set(packed.data.subarray(indices[i] * cols, (indices[i] + 1) * cols), i * cols);
   return { data, rows: indices.length, cols, form: packed.form };
 }
 
@@ -229,7 +286,10 @@ export function classesOf(outputs: Float32Array, rows: number, cols: number): nu
   const classes = new Array<number>(rows);
   for (let r = 0; r < rows; r++) {
     const row = outputs.subarray(r * cols, (r + 1) * cols);
-    if (cols === 1) { classes[r] = row[0] >= 0.5 ? 1 : 0; continue; }
+    if (cols === 1) {
+      classes[r] = row[0] >= 0.5 ? 1 : 0;
+      continue;
+    }
     let best = 0;
     for (let c = 1; c < cols; c++) if (row[c] > row[best]) best = c;
     classes[r] = best;

@@ -88,7 +88,14 @@ export interface Engine {
    * `losses[offset + e]` and its right answers (when classifying) to `correct[offset + e]`.
    * Stops after the first epoch whose loss is not finite; returns how many ran.
    */
-  trainEpochs(epochs: number, batchSize: number, shuffle: boolean, losses: Float64Array, correct: Float64Array, offset: number): number;
+  trainEpochs(
+    epochs: number,
+    batchSize: number,
+    shuffle: boolean,
+    losses: Float64Array,
+    correct: Float64Array,
+    offset: number,
+  ): number;
   /** One gradient step on these rows as one batch; returns their summed loss before the step. */
   trainBatch(x: Float32Array, y: Float32Array, rows: number): number;
   /**

@@ -9,7 +9,10 @@ export class BackpropError extends Error {
 /** An option or argument has a value outside what it accepts. `option` names it. */
 export class ValueError extends BackpropError {
   override name = 'ValueError';
-  constructor(readonly option: string, message: string) {
+  constructor(
+    readonly option: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -17,7 +20,12 @@ export class ValueError extends BackpropError {
 /** Data has the wrong shape or holds a non-finite number. `row`/`column` are 0-based when known. */
 export class ShapeError extends BackpropError {
   override name = 'ShapeError';
-  constructor(readonly argument: string, message: string, readonly row?: number, readonly column?: number) {
+  constructor(
+    readonly argument: string,
+    message: string,
+    readonly row?: number,
+    readonly column?: number,
+  ) {
     super(message);
   }
 }
@@ -36,7 +44,10 @@ export class StateError extends BackpropError {
 export class MemoryError extends BackpropError {
   override name = 'MemoryError';
   constructor(
-    readonly resource: 'layers' | 'passRows' | 'dataRows' | 'memory', readonly bytes: number, readonly limit: number, message: string,
+    readonly resource: 'layers' | 'passRows' | 'dataRows' | 'memory',
+    readonly bytes: number,
+    readonly limit: number,
+    message: string,
   ) {
     super(message);
   }
@@ -45,7 +56,10 @@ export class MemoryError extends BackpropError {
 /** Training produced a non-finite loss. `epoch` is 1-based. */
 export class DivergenceError extends BackpropError {
   override name = 'DivergenceError';
-  constructor(readonly epoch: number, message: string) {
+  constructor(
+    readonly epoch: number,
+    message: string,
+  ) {
     super(message);
   }
 }

@@ -4,7 +4,16 @@ export type { NetworkJSON, Targets, Weights } from './network.js';
 export type { FitHistory, FitProgress } from './training.js';
 export type { Matrix, Row, TypedMatrix } from './data.js';
 export type {
-  Activation, EarlyStopping, EngineChoice, EpochLogs, FitAsyncOptions, FitOptions, Init, Loss, NetworkOptions, OptimizerOptions,
+  Activation,
+  EarlyStopping,
+  EngineChoice,
+  EpochLogs,
+  FitAsyncOptions,
+  FitOptions,
+  Init,
+  Loss,
+  NetworkOptions,
+  OptimizerOptions,
   OutputActivation,
 } from './options.js';
 export type { EngineName } from './engine.js';

@@ -2,8 +2,20 @@
 // options, logs; every number is computed by the engine.
 import { FORMAT, networkOptionsOf, readNetworkJSON, VERSION, withChecksum, type NetworkJSON } from './checkpoint.js';
 import {
-  checkProbabilities, checkSameRows, classesOf, floats, isClassList, pack, packClasses, rowCount, takeRows, unpack,
-  type Matrix, type Packed, type Row, type TypedMatrix,
+  checkProbabilities,
+  checkSameRows,
+  classesOf,
+  floats,
+  isClassList,
+  pack,
+  packClasses,
+  rowCount,
+  takeRows,
+  unpack,
+  type Matrix,
+  type Packed,
+  type Row,
+  type TypedMatrix,
 } from './data.js';
 import type { Engine, EngineName } from './engine.js';
 import { createEngine } from './create-engine.js';
@@ -14,19 +26,42 @@ import { runSliced, Training, type FitHistory, type FitProgress } from './traini
 import { trainInThread } from './worker-client.js';
 import type { ErrorDetails, FitRequest } from './worker-protocol.js';
 import {
-  checkKeys, INIT_CODES, learningRateValue, networkShape, optionsObject, resolveFitOptions, resolveNetworkOptions, show, updateRule,
-  type EngineChoice, type FitAsyncOptions, type FitOptions, type NetworkOptions, type ResolvedFitOptions, type ResolvedNetworkOptions,
+  checkKeys,
+  INIT_CODES,
+  learningRateValue,
+  networkShape,
+  optionsObject,
+  resolveFitOptions,
+  resolveNetworkOptions,
+  show,
+  updateRule,
+  type EngineChoice,
+  type FitAsyncOptions,
+  type FitOptions,
+  type NetworkOptions,
+  type ResolvedFitOptions,
+  type ResolvedNetworkOptions,
 } from './options.js';
 import { seededRandom } from './random.js';
 
 /** The library's typed error that the training worker threw, rebuilt on this side from its name and fields. */
 function reviveError(name: string, message: string, d: ErrorDetails): Error {
   switch (name) {
-    case 'DivergenceError': return new DivergenceError(d.epoch ?? 0, message);
-    case 'MemoryError': return new MemoryError(d.resource ?? 'memory', d.bytes ?? 0, d.limit ?? ARENA_LIMIT, `in the training worker: ${message}`);
-    case 'ValueError': return new ValueError(d.option ?? 'options', `in the training worker: ${message}`);
-    case 'StateError': return new StateError(`in the training worker: ${message}`);
-    default: return new Error(`training in the worker failed: ${name}: ${message}`);
+    case 'DivergenceError':
+      return new DivergenceError(d.epoch ?? 0, message);
+    case 'MemoryError':
+      return new MemoryError(
+        d.resource ?? 'memory',
+        d.bytes ?? 0,
+        d.limit ?? ARENA_LIMIT,
+        `in the training worker: ${message}`,
+      );
+    case 'ValueError':
+      return new ValueError(d.option ?? 'options', `in the training worker: ${message}`);
+    case 'StateError':
+      return new StateError(`in the training worker: ${message}`);
+    default:
+      return new Error(`training in the worker failed: ${name}: ${message}`);
   }
 }
 
@@ -65,7 +100,10 @@ export class NeuralNetwork {
   private epochsTrained = 0;
   private running?: Running;
 
-  private constructor(private readonly options: ResolvedNetworkOptions, private readonly backend: Engine) {
+  private constructor(
+    private readonly options: ResolvedNetworkOptions,
+    private readonly backend: Engine,
+  ) {
     this.rate = options.learningRate;
   }
 
@@ -86,13 +124,19 @@ export class NeuralNetwork {
     const o = optionsObject('options', options, 'fromJSON options');
     checkKeys('fromJSON', o, ['engine']);
     const j = readNetworkJSON(json);
-    const net = await NeuralNetwork.create({ ...networkOptionsOf(j as never), engine: (o.engine ?? 'auto') as EngineChoice });
+    const net = await NeuralNetwork.create({
+      ...networkOptionsOf(j as never),
+      engine: (o.engine ?? 'auto') as EngineChoice,
+    });
     net.setWeights({ weights: j.weights, biases: j.biases });
     const state = j.trainingState;
     if (state) {
       net.backend.setRngState(Uint32Array.from(state.rng));
       net.backend.setOptimizerState({
-        moments: Float32Array.from(state.moments), step: state.step, beta1Power: state.beta1Power, beta2Power: state.beta2Power,
+        moments: Float32Array.from(state.moments),
+        step: state.step,
+        beta1Power: state.beta1Power,
+        beta2Power: state.beta2Power,
       });
       net.epochsTrained = state.epoch;
     }
@@ -133,12 +177,22 @@ export class NeuralNetwork {
     return this.epochsTrained + (this.running?.run?.epochsDone ?? 0);
   }
 
-  get optimizer(): ResolvedNetworkOptions['optimizer'] { return { ...this.options.optimizer }; }
-  get activation(): ResolvedNetworkOptions['activation'] { return this.options.activation; }
-  get outputActivation(): ResolvedNetworkOptions['outputActivation'] { return this.options.outputActivation; }
-  get loss(): ResolvedNetworkOptions['loss'] { return this.options.loss; }
+  get optimizer(): ResolvedNetworkOptions['optimizer'] {
+    return { ...this.options.optimizer };
+  }
+  get activation(): ResolvedNetworkOptions['activation'] {
+    return this.options.activation;
+  }
+  get outputActivation(): ResolvedNetworkOptions['outputActivation'] {
+    return this.options.outputActivation;
+  }
+  get loss(): ResolvedNetworkOptions['loss'] {
+    return this.options.loss;
+  }
   /** The dropout rate after each hidden layer (0: none). */
-  get dropout(): number[] { return [...this.options.dropout]; }
+  get dropout(): number[] {
+    return [...this.options.dropout];
+  }
 
   /**
    * Trains for `epochs` epochs. Logs `[INFO] epoch=N, loss=…` (calculateLoss over the training set) at
@@ -154,7 +208,8 @@ export class NeuralNetwork {
     try {
       while (!run.finished) {
         run.step();
-        if (this.disposed) throw new StateError('the network was disposed during fit (from a callback); training stopped');
+        if (this.disposed)
+          throw new StateError('the network was disposed during fit (from a callback); training stopped');
       }
       return run.history();
     } finally {
@@ -180,24 +235,40 @@ export class NeuralNetwork {
    * The training rows, and the validation rows: validationData, or a seeded random share (not the
    * tail). A training set too big for the arena is refused first, before any row is read.
    */
-  private split(X: unknown, y: unknown, fit: ResolvedFitOptions): { x: Packed; t: Packed; validation?: { x: Packed; t: Packed } } {
+  private split(
+    X: unknown,
+    y: unknown,
+    fit: ResolvedFitOptions,
+  ): { x: Packed; t: Packed; validation?: { x: Packed; t: Packed } } {
     const rows = rowCount(X);
     if (rows !== undefined) {
       const trainRows = fit.validationData ? rows : rows - Math.round(rows * fit.validationSplit);
       if (trainRows > 0) this.backend.checkRoom(Math.min(fit.batchSize, trainRows), trainRows);
     }
     const { x, t } = this.packPair(X, y);
-    if (fit.validationData) return { x, t, validation: this.packPair(fit.validationData[0], fit.validationData[1], 'none', 'validationData') };
+    if (fit.validationData)
+      return {
+        x,
+        t,
+        validation: this.packPair(fit.validationData[0], fit.validationData[1], 'none', 'validationData'),
+      };
     if (fit.validationSplit === 0) return { x, t };
     const held = Math.round(x.rows * fit.validationSplit);
     if (held < 1 || held >= x.rows) {
-      throw new ValueError('validationSplit',
-        `validationSplit ${fit.validationSplit} of ${x.rows} rows leaves ${held} for validation and ${x.rows - held} for training; both need at least one`);
+      throw new ValueError(
+        'validationSplit',
+        `validationSplit ${fit.validationSplit} of ${x.rows} rows leaves ${held} for validation and ${x.rows - held} for training; both need at least one`,
+      );
     }
     // The same choice for the same network seed, from a generator apart from the network's own.
     const order = Array.from(seededRandom(this.options.seed ^ 0x5eed).permutation(x.rows));
-    const valRows = order.slice(0, held).sort((a, b) => a - b), trainRows = order.slice(held).sort((a, b) => a - b);
-    return { x: takeRows(x, trainRows), t: takeRows(t, trainRows), validation: { x: takeRows(x, valRows), t: takeRows(t, valRows) } };
+    const valRows = order.slice(0, held).sort((a, b) => a - b),
+      trainRows = order.slice(held).sort((a, b) => a - b);
+    return {
+      x: takeRows(x, trainRows),
+      t: takeRows(t, trainRows),
+      validation: { x: takeRows(x, valRows), t: takeRows(t, valRows) },
+    };
   }
 
   /** Outputs that are class scores (softmax or sigmoid): accuracy is reported and predictClass means something. */
@@ -213,12 +284,23 @@ export class NeuralNetwork {
    */
   async fitAsync(X: Matrix, y: Targets, options?: FitAsyncOptions): Promise<FitHistory> {
     this.assertIdle('fitAsync');
-    const { signal, worker = false, onProgress, ...rest } = optionsObject('options', options, 'fitAsync options') as FitAsyncOptions;
-    if (signal !== undefined && !isAbortSignal(signal)) throw new ValueError('signal', `signal must be an AbortSignal; got ${show(signal)}`);
-    if (typeof worker !== 'boolean') throw new ValueError('worker', `worker must be true or false; got ${show(worker)}`);
-    if (onProgress !== undefined && typeof onProgress !== 'function') throw new ValueError('onProgress', `onProgress must be a function; got ${show(onProgress)}`);
+    const {
+      signal,
+      worker = false,
+      onProgress,
+      ...rest
+    } = optionsObject('options', options, 'fitAsync options') as FitAsyncOptions;
+    if (signal !== undefined && !isAbortSignal(signal))
+      throw new ValueError('signal', `signal must be an AbortSignal; got ${show(signal)}`);
+    if (typeof worker !== 'boolean')
+      throw new ValueError('worker', `worker must be true or false; got ${show(worker)}`);
+    if (onProgress !== undefined && typeof onProgress !== 'function')
+      throw new ValueError('onProgress', `onProgress must be a function; got ${show(onProgress)}`);
     if (worker && rest.onEpochEnd) {
-      throw new ValueError('onEpochEnd', 'onEpochEnd runs on the training thread every epoch; with worker: true use onProgress');
+      throw new ValueError(
+        'onEpochEnd',
+        'onEpochEnd runs on the training thread every epoch; with worker: true use onProgress',
+      );
     }
     const fit = resolveFitOptions(rest);
     if (worker) {
@@ -230,10 +312,15 @@ export class NeuralNetwork {
     const run = this.training(X, y, fit);
     this.running = { call: 'fitAsync', run };
     try {
-      await runSliced(run, fit.epochs, () => {
-        if (this.disposed) throw new StateError('the network was disposed during fitAsync; training stopped');
-        signal?.throwIfAborted();
-      }, onProgress);
+      await runSliced(
+        run,
+        fit.epochs,
+        () => {
+          if (this.disposed) throw new StateError('the network was disposed during fitAsync; training stopped');
+          signal?.throwIfAborted();
+        },
+        onProgress,
+      );
     } finally {
       this.settle(run, fit);
     }
@@ -241,14 +328,23 @@ export class NeuralNetwork {
   }
 
   private async fitInThread(
-    x: Packed, t: Packed, fit: ResolvedFitOptions, validation: { x: Packed; t: Packed } | undefined,
-    signal?: AbortSignal, onProgress?: (p: FitProgress) => void,
+    x: Packed,
+    t: Packed,
+    fit: ResolvedFitOptions,
+    validation: { x: Packed; t: Packed } | undefined,
+    signal?: AbortSignal,
+    onProgress?: (p: FitProgress) => void,
   ): Promise<FitHistory> {
     const cancel = new AbortController();
     this.running = { call: 'fitAsync', cancel: (error) => cancel.abort(error) };
     let outcome;
     try {
-      outcome = await trainInThread(this.threadRequest(x, t, fit, validation), { signal, cancel: cancel.signal, log: fit.log, onProgress });
+      outcome = await trainInThread(this.threadRequest(x, t, fit, validation), {
+        signal,
+        cancel: cancel.signal,
+        log: fit.log,
+        onProgress,
+      });
     } finally {
       this.settle(undefined, fit);
     }
@@ -262,14 +358,26 @@ export class NeuralNetwork {
   }
 
   /** What the training thread needs: the network as the engine sees it, its state, copies of the rows, fit's settings. */
-  private threadRequest(x: Packed, t: Packed, fit: ResolvedFitOptions, validation: { x: Packed; t: Packed } | undefined): FitRequest {
+  private threadRequest(
+    x: Packed,
+    t: Packed,
+    fit: ResolvedFitOptions,
+    validation: { x: Packed; t: Packed } | undefined,
+  ): FitRequest {
     const { log: _log, onEpochEnd: _callbacksStayHere, validationData: _packedAlready, ...settings } = fit;
     // Copies: the buffers are transferred, and the caller's arrays stay theirs.
     const rows = (p: Packed): TypedMatrix => ({ data: p.data.slice(), rows: p.rows, cols: p.cols });
     return {
-      type: 'fit', engine: this.backend.name, shape: networkShape(this.options), rule: updateRule(this.options, this.rate),
-      params: this.backend.getParams(), rng: this.backend.getRngState(), optimizer: this.backend.getOptimizerState(),
-      x: rows(x), t: rows(t), validation: validation && { x: rows(validation.x), t: rows(validation.t) },
+      type: 'fit',
+      engine: this.backend.name,
+      shape: networkShape(this.options),
+      rule: updateRule(this.options, this.rate),
+      params: this.backend.getParams(),
+      rng: this.backend.getRngState(),
+      optimizer: this.backend.getOptimizerState(),
+      x: rows(x),
+      t: rows(t),
+      validation: validation && { x: rows(validation.x), t: rows(validation.t) },
       fit: { ...settings, validationSplit: 0 }, // the validation rows, if any, travel ready-made
     };
   }
@@ -284,9 +392,11 @@ export class NeuralNetwork {
     const { x, t } = this.packPair(X, y, 'row', '', true);
     const loss = this.backend.trainBatchOrUndo(x.data, t.data, x.rows) / x.rows;
     if (Number.isNaN(loss)) {
-      throw new DivergenceError(0,
+      throw new DivergenceError(
+        0,
         'this step would make the loss, the weights or the optimiser state non-finite; it was undone. ' +
-        `Use a smaller learningRate (now ${this.rate}), clipNorm, or scaled inputs.`);
+          `Use a smaller learningRate (now ${this.rate}), clipNorm, or scaled inputs.`,
+      );
     }
     return loss;
   }
@@ -311,7 +421,11 @@ export class NeuralNetwork {
     for (let i = 0; i < out.length; i++) {
       if (Number.isFinite(out[i])) continue;
       const row = Math.floor(i / this.outputs);
-      throw new ShapeError('X', `X row ${row} gives a non-finite output (${out[i]}): its values, or the weights, overflow float32 arithmetic`, row);
+      throw new ShapeError(
+        'X',
+        `X row ${row} gives a non-finite output (${out[i]}): its values, or the weights, overflow float32 arithmetic`,
+        row,
+      );
     }
     return { out, x };
   }
@@ -322,7 +436,10 @@ export class NeuralNetwork {
    */
   private overflow(X: unknown, what: string, value: number): never {
     this.forwardRows(X); // throws, naming the row, when an output overflowed
-    throw new ShapeError('y', `the ${what} is ${value}: the targets are too far from the outputs for float32 arithmetic`);
+    throw new ShapeError(
+      'y',
+      `the ${what} is ${value}: the targets are too far from the outputs for float32 arithmetic`,
+    );
   }
 
   /** The seed's loss: the sum over all samples of the per-sample loss (for 'mse', ½·Σ(prediction − target)²). */
@@ -346,7 +463,10 @@ export class NeuralNetwork {
   predictClass(X: Matrix | Row): number[] {
     this.assertAlive();
     if (!this.classifies) {
-      throw new ValueError('outputActivation', `predictClass needs softmax or sigmoid outputs; this network's are '${this.options.outputActivation}'`);
+      throw new ValueError(
+        'outputActivation',
+        `predictClass needs softmax or sigmoid outputs; this network's are '${this.options.outputActivation}'`,
+      );
     }
     const { out, x } = this.forwardRows(X);
     return classesOf(out, x.rows, this.outputs);
@@ -359,7 +479,12 @@ export class NeuralNetwork {
     const loss = this.backend.computeGradients(x.data, t.data, x.rows) / x.rows;
     const grads = this.backend.getGrads();
     if (!Number.isFinite(loss)) this.overflow(X, 'loss', loss);
-    if (!grads.every(Number.isFinite)) this.overflow(X, 'gradient', grads.find((g) => !Number.isFinite(g))!);
+    if (!grads.every(Number.isFinite))
+      this.overflow(
+        X,
+        'gradient',
+        grads.find((g) => !Number.isFinite(g))!,
+      );
     return { loss, ...this.nest(grads) };
   }
 
@@ -374,16 +499,25 @@ export class NeuralNetwork {
     this.assertIdle('setWeights');
     const { parameters, paramCount } = this.backend.plan;
     const L = parameters.length;
-    if (typeof values !== 'object' || values === null || !Array.isArray(values.weights) || !Array.isArray(values.biases)) {
+    if (
+      typeof values !== 'object' ||
+      values === null ||
+      !Array.isArray(values.weights) ||
+      !Array.isArray(values.biases)
+    ) {
       throw new ShapeError('weights', 'setWeights expects { weights: number[][][], biases: number[][] }');
     }
     if (values.weights.length !== L || values.biases.length !== L) {
-      throw new ShapeError('weights', `expected ${L} weight matrices and ${L} bias vectors; got ${values.weights.length} and ${values.biases.length}`);
+      throw new ShapeError(
+        'weights',
+        `expected ${L} weight matrices and ${L} bias vectors; got ${values.weights.length} and ${values.biases.length}`,
+      );
     }
     const flat = new Float32Array(paramCount);
     parameters.forEach(({ rows, cols, weight, bias }, l) => {
       const w = pack(`weights[${l}]`, values.weights[l], cols);
-      if (w.rows !== rows) throw new ShapeError(`weights[${l}]`, `weights[${l}] has ${w.rows} rows; layer ${l + 1} has ${rows} units`);
+      if (w.rows !== rows)
+        throw new ShapeError(`weights[${l}]`, `weights[${l}] has ${w.rows} rows; layer ${l + 1} has ${rows} units`);
       const b = pack(`biases[${l}]`, values.biases[l], rows, 'row');
       if (b.rows !== 1) throw new ShapeError(`biases[${l}]`, `biases[${l}] must be one array of ${rows} numbers`);
       flat.set(w.data, weight);
@@ -406,14 +540,28 @@ export class NeuralNetwork {
       throw new ValueError('trainingState', `trainingState must be true or false; got ${show(o.trainingState)}`);
     }
     const { engine: _readerChooses, ...settings } = structuredClone(this.options);
-    const content: Omit<NetworkJSON, 'checksum'> = { format: FORMAT, version: VERSION, ...settings, learningRate: this.rate, ...this.getWeights() };
+    const content: Omit<NetworkJSON, 'checksum'> = {
+      format: FORMAT,
+      version: VERSION,
+      ...settings,
+      learningRate: this.rate,
+      ...this.getWeights(),
+    };
     if (o.trainingState) {
       const state = this.backend.getOptimizerState();
       const moments = state.moments;
       content.trainingState = {
-        epoch: this.epoch, rng: Array.from(this.backend.getRngState()), step: state.step, beta1Power: state.beta1Power, beta2Power: state.beta2Power,
-        moments: allocate(8 * moments.length, `an array of the optimiser state's ${moments.length} numbers`, () => Array.from(moments),
-          'toJSON() without trainingState keeps the weights'),
+        epoch: this.epoch,
+        rng: Array.from(this.backend.getRngState()),
+        step: state.step,
+        beta1Power: state.beta1Power,
+        beta2Power: state.beta2Power,
+        moments: allocate(
+          8 * moments.length,
+          `an array of the optimiser state's ${moments.length} numbers`,
+          () => Array.from(moments),
+          'toJSON() without trainingState keeps the weights',
+        ),
       };
     }
     return withChecksum(content);
@@ -462,7 +610,8 @@ export class NeuralNetwork {
     this.assertAlive();
     if (this.running) {
       throw new StateError(
-        `${call} would change this network while ${this.running.call} is training it; await that ${this.running.call} (or abort it) first`);
+        `${call} would change this network while ${this.running.call} is training it; await that ${this.running.call} (or abort it) first`,
+      );
     }
   }
 
@@ -471,16 +620,24 @@ export class NeuralNetwork {
    * one column for a one-output network, or one row when X is one sample. With `onePass`, the rows
    * must fit in one pass of the arena (fitPartial, computeGradients), checked before any is read.
    */
-  private packPair(X: unknown, y: unknown, xVector: 'row' | 'none' = 'none', name = '', onePass = false): { x: Packed; t: Packed } {
+  private packPair(
+    X: unknown,
+    y: unknown,
+    xVector: 'row' | 'none' = 'none',
+    name = '',
+    onePass = false,
+  ): { x: Packed; t: Packed } {
     const rows = rowCount(X);
     if (onePass && rows !== undefined) this.backend.checkRoom(rows, 0);
     const x = pack(name ? `${name}[0]` : 'X', X, this.inputs, xVector);
     const yName = name ? `${name}[1]` : 'y';
     const classes = this.options.outputActivation === 'softmax' && x.form !== 'vector' && isClassList(y);
-    const t = classes ? packClasses(yName, y as number[] | Int32Array, this.outputs)
+    const t = classes
+      ? packClasses(yName, y as number[] | Int32Array, this.outputs)
       : pack(yName, y, this.outputs, x.form === 'vector' ? 'row' : this.outputs === 1 ? 'column' : 'none');
     checkSameRows(x, t);
-    if (this.options.loss === 'crossEntropy' && !classes) checkProbabilities(yName, t, this.options.outputActivation === 'softmax');
+    if (this.options.loss === 'crossEntropy' && !classes)
+      checkProbabilities(yName, t, this.options.outputActivation === 'softmax');
     this.assertAlive(); // a getter in the data may have disposed the network while it was read
     return { x, t };
   }
@@ -489,7 +646,10 @@ export class NeuralNetwork {
   private nest(flat: Float32Array): Weights {
     const { parameters } = this.backend.plan;
     return {
-      weights: parameters.map(({ rows, cols, weight }) => unpack(flat.subarray(weight, weight + rows * cols), rows, cols, 'rows') as number[][]),
+      weights: parameters.map(
+        ({ rows, cols, weight }) =>
+          unpack(flat.subarray(weight, weight + rows * cols), rows, cols, 'rows') as number[][],
+      ),
       biases: parameters.map(({ rows, bias }) => Array.from(flat.subarray(bias, bias + rows))),
     };
   }

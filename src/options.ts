@@ -1,11 +1,29 @@
 // Options of the network and of fit: their types, defaults and validation (the network's checked
 // against the registries), and the network's options desugared into the layers the engines run.
-import { INIT_HE_NORMAL, INIT_HE_UNIFORM, INIT_SEED, INIT_XAVIER_NORMAL, INIT_XAVIER_UNIFORM, SETTING_SLOTS } from './abi.js';
+import {
+  INIT_HE_NORMAL,
+  INIT_HE_UNIFORM,
+  INIT_SEED,
+  INIT_XAVIER_NORMAL,
+  INIT_XAVIER_UNIFORM,
+  SETTING_SLOTS,
+} from './abi.js';
 import type { NetworkShape, UpdateRule } from './engine.js';
 import { ValueError } from './errors.js';
 import {
-  ACTIVATION_NAMES, classifies, LOSS_NAMES, LOSSES, OPTIMIZER_NAMES, OPTIMIZERS,
-  type Activation, type LayerSpec, type Loss, type OptimizerOptions, type OutputActivation, type ResolvedOptimizer, type SettingEntry,
+  ACTIVATION_NAMES,
+  classifies,
+  LOSS_NAMES,
+  LOSSES,
+  OPTIMIZER_NAMES,
+  OPTIMIZERS,
+  type Activation,
+  type LayerSpec,
+  type Loss,
+  type OptimizerOptions,
+  type OutputActivation,
+  type ResolvedOptimizer,
+  type SettingEntry,
   OUTPUT_ACTIVATION_NAMES,
 } from './registry.js';
 
@@ -15,8 +33,13 @@ export type EngineChoice = 'js' | 'wasm' | 'auto';
 export type Init = 'seed' | 'xavier' | 'xavierUniform' | 'xavierNormal' | 'he' | 'heUniform' | 'heNormal';
 
 export const INIT_CODES: Record<Init, number> = {
-  seed: INIT_SEED, xavier: INIT_XAVIER_UNIFORM, xavierUniform: INIT_XAVIER_UNIFORM, xavierNormal: INIT_XAVIER_NORMAL,
-  he: INIT_HE_NORMAL, heUniform: INIT_HE_UNIFORM, heNormal: INIT_HE_NORMAL,
+  seed: INIT_SEED,
+  xavier: INIT_XAVIER_UNIFORM,
+  xavierUniform: INIT_XAVIER_UNIFORM,
+  xavierNormal: INIT_XAVIER_NORMAL,
+  he: INIT_HE_NORMAL,
+  heUniform: INIT_HE_UNIFORM,
+  heNormal: INIT_HE_NORMAL,
 };
 
 export interface NetworkOptions {
@@ -143,11 +166,31 @@ export interface ResolvedFitOptions {
 const ENGINES: readonly EngineChoice[] = ['js', 'wasm', 'auto'];
 /** The network's options, in the order a checkpoint writes them (engine and alpha aside). */
 export const NETWORK_KEYS = [
-  'layers', 'learningRate', 'alpha', 'activation', 'outputActivation', 'loss', 'seed', 'engine', 'optimizer', 'l2', 'clipNorm', 'init',
+  'layers',
+  'learningRate',
+  'alpha',
+  'activation',
+  'outputActivation',
+  'loss',
+  'seed',
+  'engine',
+  'optimizer',
+  'l2',
+  'clipNorm',
+  'init',
   'dropout',
 ] as const;
 const FIT_KEYS = [
-  'epochs', 'batchSize', 'shuffle', 'displayUpdate', 'log', 'onEpochEnd', 'validationSplit', 'validationData', 'earlyStopping', 'tolerance',
+  'epochs',
+  'batchSize',
+  'shuffle',
+  'displayUpdate',
+  'log',
+  'onEpochEnd',
+  'validationSplit',
+  'validationData',
+  'earlyStopping',
+  'tolerance',
   'keepData',
 ];
 const INITS = Object.keys(INIT_CODES) as Init[];
@@ -157,7 +200,8 @@ export function show(v: unknown): string {
   try {
     if (typeof v === 'string') return `'${v.length > 40 ? `${v.slice(0, 40)}…` : v}'`;
     if (Array.isArray(v)) return v.length > 8 ? `an array of ${v.length}` : `[${Array.from(v, show).join(', ')}]`;
-    if (typeof v === 'object' && v !== null) return Object.prototype.toString.call(v).replace(/^\[object (.*)\]$/, 'an object ($1)');
+    if (typeof v === 'object' && v !== null)
+      return Object.prototype.toString.call(v).replace(/^\[object (.*)\]$/, 'an object ($1)');
     return String(v);
   } catch {
     return typeof v;
@@ -169,7 +213,9 @@ export function show(v: unknown): string {
  * or a class instance with a tag of its own (those are almost always a mistake). Any realm.
  */
 export function isOptionsObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.prototype.toString.call(v) === '[object Object]';
+  return (
+    typeof v === 'object' && v !== null && !Array.isArray(v) && Object.prototype.toString.call(v) === '[object Object]'
+  );
 }
 
 /** `value` as an options object (undefined: {}), or a ValueError naming `option`. */
@@ -184,7 +230,10 @@ export function checkKeys(what: string, options: object, known: readonly string[
   for (const key of Object.keys(options)) {
     if (known.includes(key)) continue;
     const near = known.find((k) => k.toLowerCase() === key.toLowerCase());
-    throw new ValueError(key, `unknown ${what} option ${show(key)}${near ? `; did you mean '${near}'?` : ''}; expected one of ${known.map(show).join(', ')}`);
+    throw new ValueError(
+      key,
+      `unknown ${what} option ${show(key)}${near ? `; did you mean '${near}'?` : ''}; expected one of ${known.map(show).join(', ')}`,
+    );
   }
 }
 
@@ -197,7 +246,13 @@ function oneOf<T extends string>(option: string, value: unknown, allowed: readon
 }
 
 /** An integer in [min, max], `fallback` when undefined (and a fallback is given). */
-export function integer(option: string, value: unknown, min: number, fallback?: number, max = Number.MAX_SAFE_INTEGER): number {
+export function integer(
+  option: string,
+  value: unknown,
+  min: number,
+  fallback?: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   if (value === undefined && fallback !== undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${max}`;
@@ -210,13 +265,26 @@ export function integer(option: string, value: unknown, min: number, fallback?: 
  * A hyper-parameter the engines store as float32: a finite number in [min, max) (or (min, max) when
  * `above`), checked as float32 keeps it, since 1e-46 becomes 0, 0.99999999 becomes 1 and 1e39 ∞.
  */
-function float32(option: string, value: unknown, range: { min: number; max: number; above?: boolean }, fallback?: number): number {
+function float32(
+  option: string,
+  value: unknown,
+  range: { min: number; max: number; above?: boolean },
+  fallback?: number,
+): number {
   if (value === undefined && fallback !== undefined) return fallback;
   const { min, max, above = false } = range;
   const stored = typeof value === 'number' ? Math.fround(value) : NaN;
-  if (typeof value !== 'number' || !Number.isFinite(stored) || (above ? !(stored > min) : stored < min) || stored >= max) {
+  if (
+    typeof value !== 'number' ||
+    !Number.isFinite(stored) ||
+    (above ? !(stored > min) : stored < min) ||
+    stored >= max
+  ) {
     const bounds = `${above ? '(' : '['}${min}, ${max === Infinity ? '∞' : max})`;
-    const rounded = typeof value === 'number' && Number.isFinite(value) && stored !== value ? `, which float32 stores as ${stored}` : '';
+    const rounded =
+      typeof value === 'number' && Number.isFinite(value) && stored !== value
+        ? `, which float32 stores as ${stored}`
+        : '';
     throw new ValueError(option, `${option} must be a number in ${bounds}; got ${show(value)}${rounded}`);
   }
   return value;
@@ -228,10 +296,20 @@ export function learningRateValue(option: string, value: unknown): number {
 }
 
 /** A finite number in [min, max) (or [min, max] when `inclusive`), `fallback` when undefined. */
-function inRange(option: string, value: unknown, min: number, max: number, fallback: number, inclusive = false): number {
+function inRange(
+  option: string,
+  value: unknown,
+  min: number,
+  max: number,
+  fallback: number,
+  inclusive = false,
+): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min || (inclusive ? value > max : value >= max)) {
-    throw new ValueError(option, `${option} must be a number in [${min}, ${max}${inclusive ? ']' : ')'}; got ${show(value)}`);
+    throw new ValueError(
+      option,
+      `${option} must be a number in [${min}, ${max}${inclusive ? ']' : ')'}; got ${show(value)}`,
+    );
   }
   return value;
 }
@@ -249,7 +327,8 @@ function setting(option: string, value: unknown, entry: SettingEntry): number | 
 
 function resolveOptimizer(value: unknown): ResolvedOptimizer {
   const spec = value === undefined ? { type: 'sgd' } : typeof value === 'string' ? { type: value } : value;
-  if (!isOptionsObject(spec)) throw new ValueError('optimizer', `optimizer must be a name or { type, … }; got ${show(value)}`);
+  if (!isOptionsObject(spec))
+    throw new ValueError('optimizer', `optimizer must be a name or { type, … }; got ${show(value)}`);
   const type = oneOf('optimizer', spec.type, OPTIMIZER_NAMES, 'sgd');
   const settings: Record<string, SettingEntry> = OPTIMIZERS[type].settings;
   checkKeys(`'${type}' optimizer`, spec, ['type', ...Object.keys(settings)]);
@@ -262,7 +341,9 @@ function resolveOptimizer(value: unknown): ResolvedOptimizer {
  * The layers the engines run: each hidden width becomes a dense layer, its activation (none for the
  * identity) and its dropout (when the rate is above 0); the output a dense layer and its activation.
  */
-export function layerSpecs(options: Pick<ResolvedNetworkOptions, 'layers' | 'activation' | 'outputActivation' | 'dropout'>): LayerSpec[] {
+export function layerSpecs(
+  options: Pick<ResolvedNetworkOptions, 'layers' | 'activation' | 'outputActivation' | 'dropout'>,
+): LayerSpec[] {
   const { layers, activation, outputActivation, dropout } = options;
   const specs: LayerSpec[] = [];
   for (let l = 1; l < layers.length; l++) {
@@ -278,7 +359,9 @@ export function layerSpecs(options: Pick<ResolvedNetworkOptions, 'layers' | 'act
 /** The engine's view of the network: its layers desugared into kinds, the loss code, the optimiser's state size. */
 export function networkShape(options: ResolvedNetworkOptions): NetworkShape {
   return {
-    inputs: options.layers[0], layers: layerSpecs(options), loss: LOSSES[options.loss].code,
+    inputs: options.layers[0],
+    layers: layerSpecs(options),
+    loss: LOSSES[options.loss].code,
     stateVectors: OPTIMIZERS[options.optimizer.type].stateVectors,
   };
 }
@@ -288,9 +371,14 @@ export function updateRule(options: ResolvedNetworkOptions, learningRate = optio
   const { type, ...given } = options.optimizer;
   const settings = new Array<number>(SETTING_SLOTS).fill(0);
   const entries: Record<string, SettingEntry> = OPTIMIZERS[type].settings;
-  for (const [key, value] of Object.entries(given) as [string, number | boolean][]) settings[entries[key].slot] = Number(value);
+  for (const [key, value] of Object.entries(given) as [string, number | boolean][])
+    settings[entries[key].slot] = Number(value);
   return {
-    optimizer: OPTIMIZERS[type].code, settings, learningRate, l2: options.l2, clipNorm: options.clipNorm,
+    optimizer: OPTIMIZERS[type].code,
+    settings,
+    learningRate,
+    l2: options.l2,
+    clipNorm: options.clipNorm,
     classify: classifies(options.outputActivation),
   };
 }
@@ -316,13 +404,19 @@ export function resolveNetworkOptions(options: unknown): ResolvedNetworkOptions 
   checkKeys('network', options, NETWORK_KEYS);
   const o = options as Record<keyof NetworkOptions, unknown>;
   if (!Array.isArray(o.layers) || o.layers.length < 2 || o.layers.length > MAX_LAYERS) {
-    throw new ValueError('layers', `layers must list 2 to ${MAX_LAYERS} widths (input, hidden…, output); got ${show(o.layers)}`);
+    throw new ValueError(
+      'layers',
+      `layers must list 2 to ${MAX_LAYERS} widths (input, hidden…, output); got ${show(o.layers)}`,
+    );
   }
   const widths = o.layers as unknown[];
   const layers: number[] = [];
   for (let i = 0; i < widths.length; i++) layers.push(integer(`layers[${i}]`, widths[i], 1)); // a loop: holes are refused, not skipped
   if (o.alpha !== undefined && o.learningRate !== undefined && o.alpha !== o.learningRate) {
-    throw new ValueError('alpha', `alpha is the seed's name for learningRate; give one of them, not both (${show(o.alpha)} ≠ ${show(o.learningRate)})`);
+    throw new ValueError(
+      'alpha',
+      `alpha is the seed's name for learningRate; give one of them, not both (${show(o.alpha)} ≠ ${show(o.learningRate)})`,
+    );
   }
   const rateName = o.learningRate !== undefined ? 'learningRate' : 'alpha';
   const rate = o[rateName];
@@ -331,21 +425,47 @@ export function resolveNetworkOptions(options: unknown): ResolvedNetworkOptions 
   const outputActivation = oneOf('outputActivation', o.outputActivation, OUTPUT_ACTIVATION_NAMES, activation);
   const loss = oneOf('loss', o.loss, LOSS_NAMES, 'mse');
   if (outputActivation === 'softmax' && layers[layers.length - 1] < 2) {
-    throw new ValueError('outputActivation', `outputActivation 'softmax' needs at least 2 output units; layers ends in ${layers[layers.length - 1]}`);
+    throw new ValueError(
+      'outputActivation',
+      `outputActivation 'softmax' needs at least 2 output units; layers ends in ${layers[layers.length - 1]}`,
+    );
   }
-  const lossOutputs: readonly OutputActivation[] | undefined = (LOSSES[loss] as { outputs?: readonly OutputActivation[] }).outputs;
+  const lossOutputs: readonly OutputActivation[] | undefined = (
+    LOSSES[loss] as { outputs?: readonly OutputActivation[] }
+  ).outputs;
   if (lossOutputs && !lossOutputs.includes(outputActivation)) {
-    throw new ValueError('loss', `loss '${loss}' needs outputActivation ${lossOutputs.map(show).join(' or ')}; got '${outputActivation}'`);
+    throw new ValueError(
+      'loss',
+      `loss '${loss}' needs outputActivation ${lossOutputs.map(show).join(' or ')}; got '${outputActivation}'`,
+    );
   }
   const seed = o.seed === undefined ? randomSeed() : integer('seed', o.seed, 0, undefined, 0xffffffff);
   const engine = oneOf('engine', o.engine, ENGINES, 'auto');
   const optimizer = resolveOptimizer(o.optimizer);
   const l2 = float32('l2', o.l2, { min: 0, max: Infinity }, 0);
-  if (l2 !== 0 && Math.fround(l2) === 0) throw new ValueError('l2', `l2 must be 0 or a number float32 keeps above 0; got ${show(l2)}, which float32 stores as 0`);
-  const clipNorm = o.clipNorm === undefined ? 0 : float32('clipNorm', o.clipNorm, { min: 0, max: Infinity, above: true });
+  if (l2 !== 0 && Math.fround(l2) === 0)
+    throw new ValueError(
+      'l2',
+      `l2 must be 0 or a number float32 keeps above 0; got ${show(l2)}, which float32 stores as 0`,
+    );
+  const clipNorm =
+    o.clipNorm === undefined ? 0 : float32('clipNorm', o.clipNorm, { min: 0, max: Infinity, above: true });
   const init = oneOf('init', o.init, INITS, 'seed');
   const dropout = dropoutRates(o.dropout, layers.length - 2);
-  return { layers, learningRate, activation, outputActivation, loss, seed, engine, optimizer, l2, clipNorm, init, dropout };
+  return {
+    layers,
+    learningRate,
+    activation,
+    outputActivation,
+    loss,
+    seed,
+    engine,
+    optimizer,
+    l2,
+    clipNorm,
+    init,
+    dropout,
+  };
 }
 
 /** The dropout option as one rate per hidden layer, each in [0, 1). */
@@ -354,16 +474,27 @@ function dropoutRates(value: unknown, hidden: number): number[] {
   const rate = (option: string, v: unknown): number => inRange(option, v, 0, 1, 0);
   if (!Array.isArray(value)) {
     const r = rate('dropout', value);
-    if (r > 0 && hidden === 0) throw new ValueError('dropout', `dropout applies to hidden layers, and these layers have none; got ${show(value)}`);
+    if (r > 0 && hidden === 0)
+      throw new ValueError(
+        'dropout',
+        `dropout applies to hidden layers, and these layers have none; got ${show(value)}`,
+      );
     return new Array<number>(hidden).fill(r);
   }
   if (value.length !== hidden) {
-    throw new ValueError('dropout', `dropout as a list needs one rate per hidden layer (${hidden}); got ${value.length}`);
+    throw new ValueError(
+      'dropout',
+      `dropout as a list needs one rate per hidden layer (${hidden}); got ${value.length}`,
+    );
   }
   const rates: number[] = [];
   for (let i = 0; i < value.length; i++) {
     // A loop, and undefined refused (not taken as the default): a hole is a mistake, never a rate.
-    if (value[i] === undefined) throw new ValueError(`dropout[${i}]`, `dropout[${i}] must be a number in [0, 1); got ${i in value ? 'undefined' : 'a hole'}`);
+    if (value[i] === undefined)
+      throw new ValueError(
+        `dropout[${i}]`,
+        `dropout[${i}] must be a number in [0, 1); got ${i in value ? 'undefined' : 'a hole'}`,
+      );
     rates.push(rate(`dropout[${i}]`, value[i]));
   }
   return rates;
@@ -374,19 +505,32 @@ function resolveEarlyStopping(value: unknown, validating: boolean): Required<Ear
   if (value === undefined || value === false) return undefined;
   const e = (value === true ? {} : value) as EarlyStopping;
   if (!isOptionsObject(e)) {
-    throw new ValueError('earlyStopping', `earlyStopping must be true, false or { monitor, patience, minDelta, restoreBestWeights }; got ${show(e)}`);
+    throw new ValueError(
+      'earlyStopping',
+      `earlyStopping must be true, false or { monitor, patience, minDelta, restoreBestWeights }; got ${show(e)}`,
+    );
   }
   checkKeys('earlyStopping', e, ['monitor', 'patience', 'minDelta', 'restoreBestWeights']);
-  const monitor = oneOf('earlyStopping.monitor', e.monitor, ['loss', 'valLoss'] as const, validating ? 'valLoss' : 'loss');
+  const monitor = oneOf(
+    'earlyStopping.monitor',
+    e.monitor,
+    ['loss', 'valLoss'] as const,
+    validating ? 'valLoss' : 'loss',
+  );
   if (monitor === 'valLoss' && !validating) {
-    throw new ValueError('earlyStopping.monitor', "earlyStopping.monitor 'valLoss' needs validationSplit or validationData");
+    throw new ValueError(
+      'earlyStopping.monitor',
+      "earlyStopping.monitor 'valLoss' needs validationSplit or validationData",
+    );
   }
   if (e.restoreBestWeights !== undefined && typeof e.restoreBestWeights !== 'boolean') {
     throw new ValueError('earlyStopping.restoreBestWeights', 'earlyStopping.restoreBestWeights must be true or false');
   }
   return {
-    monitor, patience: integer('earlyStopping.patience', e.patience, 0, 0),
-    minDelta: inRange('earlyStopping.minDelta', e.minDelta, 0, Infinity, 0), restoreBestWeights: e.restoreBestWeights ?? false,
+    monitor,
+    patience: integer('earlyStopping.patience', e.patience, 0, 0),
+    minDelta: inRange('earlyStopping.minDelta', e.minDelta, 0, Infinity, 0),
+    restoreBestWeights: e.restoreBestWeights ?? false,
   };
 }
 
@@ -397,10 +541,12 @@ export function resolveFitOptions(options: unknown): ResolvedFitOptions {
   const o = optionsObject('options', options, 'fit options') as FitOptions;
   checkKeys('fit', o, FIT_KEYS);
   for (const name of ['shuffle', 'keepData'] as const) {
-    if (o[name] !== undefined && typeof o[name] !== 'boolean') throw new ValueError(name, `${name} must be true or false; got ${show(o[name])}`);
+    if (o[name] !== undefined && typeof o[name] !== 'boolean')
+      throw new ValueError(name, `${name} must be true or false; got ${show(o[name])}`);
   }
   for (const name of ['log', 'onEpochEnd'] as const) {
-    if (o[name] !== undefined && typeof o[name] !== 'function') throw new ValueError(name, `${name} must be a function; got ${show(o[name])}`);
+    if (o[name] !== undefined && typeof o[name] !== 'function')
+      throw new ValueError(name, `${name} must be a function; got ${show(o[name])}`);
   }
   if (o.validationData !== undefined && (!Array.isArray(o.validationData) || o.validationData.length !== 2)) {
     throw new ValueError('validationData', 'validationData must be [X, y]');

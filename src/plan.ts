@@ -1,9 +1,36 @@
 // The arena plan: where every region of one network's memory lives, and the limits on memory it
 // enforces (checkedPlan before anything is allocated, allocate when the host refuses). Both engines use it.
 import {
-  H_DATA_ROWS, H_DATA_X, H_DATA_Y, H_GRADS, H_INDEX, H_INPUT, H_LAYERS, H_LAYER_BASE, H_LOSS, H_LOSSES, H_OPT_STATE,
-  H_OPT_STATE_COUNT, H_PARAM_COUNT, H_PARAMS, H_PASS_ROWS, H_TARGETS, LAYER_WORDS, LOSS_SLOTS, L_BIAS, L_DBIAS, L_DINPUT,
-  L_DOUTPUT, L_DWEIGHT, L_IN, L_INPUT, L_KIND, L_OUT, L_OUTPUT, L_STATE, L_WEIGHT,
+  H_DATA_ROWS,
+  H_DATA_X,
+  H_DATA_Y,
+  H_GRADS,
+  H_INDEX,
+  H_INPUT,
+  H_LAYERS,
+  H_LAYER_BASE,
+  H_LOSS,
+  H_LOSSES,
+  H_OPT_STATE,
+  H_OPT_STATE_COUNT,
+  H_PARAM_COUNT,
+  H_PARAMS,
+  H_PASS_ROWS,
+  H_TARGETS,
+  LAYER_WORDS,
+  LOSS_SLOTS,
+  L_BIAS,
+  L_DBIAS,
+  L_DINPUT,
+  L_DOUTPUT,
+  L_DWEIGHT,
+  L_IN,
+  L_INPUT,
+  L_KIND,
+  L_OUT,
+  L_OUTPUT,
+  L_STATE,
+  L_WEIGHT,
 } from './abi.js';
 import type { NetworkShape } from './engine.js';
 import { MemoryError } from './errors.js';
@@ -114,7 +141,9 @@ export function planArena(input: PlanInput): ArenaPlan {
   const optState = take(optStateCount);
 
   const batchInput = take(passRows * inputs);
-  let value = batchInput, delta = 0, dense = 0;
+  let value = batchInput,
+    delta = 0,
+    dense = 0;
   const layers = specs.map((spec, l): LayerPlan => {
     const { inWidth, outWidth } = shapes[l];
     // The network's input is never overwritten: unshuffled training reads the training rows in place.
@@ -125,7 +154,12 @@ export function planArena(input: PlanInput): ArenaPlan {
     let weights = { weight: 0, bias: 0, dweight: 0, dbias: 0 };
     if (kind(spec).hasParameters) {
       const p = parameters[dense++];
-      weights = { weight: params + 4 * p.weight, bias: params + 4 * p.bias, dweight: grads + 4 * p.weight, dbias: grads + 4 * p.bias };
+      weights = {
+        weight: params + 4 * p.weight,
+        bias: params + 4 * p.bias,
+        dweight: grads + 4 * p.weight,
+        dbias: grads + 4 * p.bias,
+      };
     }
     const planned = { spec, inWidth, outWidth, input: value, output, dinput: delta, doutput, state, ...weights };
     value = output;
@@ -139,14 +173,32 @@ export function planArena(input: PlanInput): ArenaPlan {
   const losses = take(LOSS_SLOTS * 4); // f64 loss sums, then f64 counts of right answers
 
   return {
-    ...input, headerWords, widths, params, paramCount, parameters, grads, optState, optStateCount, input: batchInput, targets, dataX,
-    dataY, index, losses, lossSlots: LOSS_SLOTS, layers, bytes: cursor,
+    ...input,
+    headerWords,
+    widths,
+    params,
+    paramCount,
+    parameters,
+    grads,
+    optState,
+    optStateCount,
+    input: batchInput,
+    targets,
+    dataX,
+    dataY,
+    index,
+    losses,
+    lossSlots: LOSS_SLOTS,
+    layers,
+    bytes: cursor,
   };
 }
 
 /** Writes the plan into the header words at the arena's start, with offsets moved by `base` bytes. */
 export function writeHeader(words: Uint32Array, plan: ArenaPlan, base: number): void {
-  const h = (i: number, v: number): void => { words[(base >>> 2) + i] = v; };
+  const h = (i: number, v: number): void => {
+    words[(base >>> 2) + i] = v;
+  };
   const at = (offset: number): number => (offset === 0 ? 0 : base + offset);
   h(H_LAYERS, plan.layers.length);
   h(H_PASS_ROWS, plan.passRows);
@@ -200,8 +252,12 @@ export function allocate<T>(bytes: number, what: string, make: () => T, advice?:
     return make();
   } catch (error) {
     if (!(error instanceof RangeError)) throw error;
-    throw new MemoryError('memory', bytes, ARENA_LIMIT,
-      `the host refused ${(bytes / 2 ** 20).toFixed(1)} MiB for ${what} (${error.message})${advice ? `; ${advice}` : ''}`);
+    throw new MemoryError(
+      'memory',
+      bytes,
+      ARENA_LIMIT,
+      `the host refused ${(bytes / 2 ** 20).toFixed(1)} MiB for ${what} (${error.message})${advice ? `; ${advice}` : ''}`,
+    );
   }
 }
 
@@ -216,9 +272,13 @@ export function checkedPlan(input: PlanInput): ArenaPlan {
   const fixed = planArena({ ...input, passRows: 0, dataRows: 0 }).bytes;
   const shape = `layers [${plan.widths.join(', ')}]`;
   if (fixed > ARENA_LIMIT) {
-    throw new MemoryError('layers', fixed, ARENA_LIMIT,
+    throw new MemoryError(
+      'layers',
+      fixed,
+      ARENA_LIMIT,
       `${shape} need ${gib(fixed)} for parameters, gradients and optimiser state alone; one network may use at most ` +
-      `${gib(ARENA_LIMIT)} (WebAssembly's 4 GiB less what the core needs, the same on both engines)`);
+        `${gib(ARENA_LIMIT)} (WebAssembly's 4 GiB less what the core needs, the same on both engines)`,
+    );
   }
   // Bytes per row, as planArena counts them, measured over many rows so that alignment padding vanishes.
   const SAMPLE = 65536;
@@ -227,12 +287,20 @@ export function checkedPlan(input: PlanInput): ArenaPlan {
   const withPass = planArena({ ...input, dataRows: 0 }).bytes;
   if (withPass > ARENA_LIMIT) {
     const fit = Math.floor((ARENA_LIMIT - fixed) / perPassRow) - 1;
-    throw new MemoryError('passRows', withPass, ARENA_LIMIT,
+    throw new MemoryError(
+      'passRows',
+      withPass,
+      ARENA_LIMIT,
       `${passRows} rows in one pass (the batch size, or the rows given to one fitPartial or computeGradients call) need ` +
-      `${gib(withPass)} with ${shape}; the limit is ${gib(ARENA_LIMIT)}, so at most about ${fit} rows fit in one pass`);
+        `${gib(withPass)} with ${shape}; the limit is ${gib(ARENA_LIMIT)}, so at most about ${fit} rows fit in one pass`,
+    );
   }
   const fit = Math.floor((ARENA_LIMIT - withPass) / perDataRow) - 1;
-  throw new MemoryError('dataRows', plan.bytes, ARENA_LIMIT,
+  throw new MemoryError(
+    'dataRows',
+    plan.bytes,
+    ARENA_LIMIT,
     `a training set of ${dataRows} rows needs ${gib(plan.bytes)} with ${shape} and ${passRows} rows per pass; the limit is ` +
-    `${gib(ARENA_LIMIT)}, so at most about ${fit} training rows fit`);
+      `${gib(ARENA_LIMIT)}, so at most about ${fit} training rows fit`,
+  );
 }

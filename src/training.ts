@@ -37,8 +37,12 @@ export class Training {
   private best = { value: Infinity, epoch: 0, params: undefined as Float32Array | undefined, wait: 0 };
 
   constructor(
-    private readonly core: Engine, private readonly x: Packed, private readonly t: Packed,
-    private readonly fit: ResolvedFitOptions, private readonly validation?: { x: Packed; t: Packed }, private readonly classify = false,
+    private readonly core: Engine,
+    private readonly x: Packed,
+    private readonly t: Packed,
+    private readonly fit: ResolvedFitOptions,
+    private readonly validation?: { x: Packed; t: Packed },
+    private readonly classify = false,
   ) {
     this.batchSize = Math.min(fit.batchSize, x.rows);
     core.reserve(this.batchSize, x.rows);
@@ -89,7 +93,8 @@ export class Training {
     this.makeRoom(end);
     const before = core.saveState();
     const ran = core.trainEpochs(end - start, this.batchSize, this.fit.shuffle, this.sums, this.correct, start);
-    if (ran < end - start || !Number.isFinite(this.sums[end - 1]) || !core.stateFinite()) this.diverged(start, end, before);
+    if (ran < end - start || !Number.isFinite(this.sums[end - 1]) || !core.stateFinite())
+      this.diverged(start, end, before);
   }
 
   /** What epoch `epoch` reports (loss, accuracy, validation), and its log line when one is due. */
@@ -107,7 +112,9 @@ export class Training {
     if (this.logs(epoch)) {
       // The seed's log line: calculate_loss over the whole training set with the weights after the epoch.
       const loss = core.evaluate(this.x.data, this.t.data, this.x.rows).loss;
-      fit.log(`[INFO] epoch=${epoch}, loss=${loss.toFixed(7)}${logs.valLoss === undefined ? '' : `, valLoss=${logs.valLoss.toFixed(7)}`}`);
+      fit.log(
+        `[INFO] epoch=${epoch}, loss=${loss.toFixed(7)}${logs.valLoss === undefined ? '' : `, valLoss=${logs.valLoss.toFixed(7)}`}`,
+      );
     }
     return logs;
   }
@@ -129,10 +136,12 @@ export class Training {
       core.restoreState(last);
       this.done = epoch;
       const loss = this.sums[epoch] / this.x.rows;
-      throw new DivergenceError(epoch + 1,
+      throw new DivergenceError(
+        epoch + 1,
         `training diverged at epoch ${epoch + 1}: ${Number.isFinite(loss) ? 'the parameters or optimiser state' : `the loss is ${loss}, and the parameters`} ` +
-        `stopped being finite. The weights, optimiser state and generator are those after epoch ${epoch} of this fit, the last ` +
-        `finite one (net.epoch counts it). Try a smaller learningRate (now ${core.learningRate}), clipNorm, or scaled inputs.`);
+          `stopped being finite. The weights, optimiser state and generator are those after epoch ${epoch} of this fit, the last ` +
+          `finite one (net.epoch counts it). Try a smaller learningRate (now ${core.learningRate}), clipNorm, or scaled inputs.`,
+      );
     }
     // The engines are deterministic, so the replay must break where the run did; if not, say so rather than go on.
     core.restoreState(before);
@@ -144,7 +153,12 @@ export class Training {
     if (epochs <= this.sums.length) return;
     const size = Math.min(this.fit.epochs, Math.max(epochs, 2 * this.sums.length, 64));
     const grow = (a: Float64Array): Float64Array => {
-      const b = allocate(8 * size, `the history of ${size} epochs`, () => new Float64Array(size), 'train fewer epochs per fit');
+      const b = allocate(
+        8 * size,
+        `the history of ${size} epochs`,
+        () => new Float64Array(size),
+        'train fewer epochs per fit',
+      );
       b.set(a);
       return b;
     };
@@ -156,7 +170,8 @@ export class Training {
   private decide(epoch: number, logs: EpochLogs): void {
     const { fit, core } = this;
     if (fit.onEpochEnd?.(epoch, logs.loss, logs) === false) this.stoppedBy = 'onEpochEnd';
-    if (fit.tolerance > 0 && epoch >= 2 && this.sums[epoch - 2] / this.x.rows - logs.loss < fit.tolerance) this.stoppedBy ??= 'tolerance';
+    if (fit.tolerance > 0 && epoch >= 2 && this.sums[epoch - 2] / this.x.rows - logs.loss < fit.tolerance)
+      this.stoppedBy ??= 'tolerance';
     const rule = fit.earlyStopping;
     if (rule) {
       const value = rule.monitor === 'valLoss' ? logs.valLoss! : logs.loss;
@@ -215,7 +230,10 @@ export function nextTask(): Promise<void> {
  * After each yield `stop` may throw (an aborted signal, a disposed network), keeping the epochs completed.
  */
 export async function runSliced(
-  run: Training, epochs: number, stop: () => void, onProgress?: (progress: FitProgress) => void,
+  run: Training,
+  epochs: number,
+  stop: () => void,
+  onProgress?: (progress: FitProgress) => void,
 ): Promise<void> {
   let slice = 1;
   while (!run.finished) {

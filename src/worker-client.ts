@@ -36,7 +36,9 @@ async function startThread(): Promise<Thread> {
       worker.on('messageerror', () => onError(new Error('the training worker sent a message that could not be read')));
       worker.on('exit', (code) => onError(new Error(`the training worker exited (code ${code}) before it reported`)));
     },
-    terminate: () => { void worker.terminate(); },
+    terminate: () => {
+      void worker.terminate();
+    },
   };
 }
 
@@ -93,14 +95,34 @@ export async function trainInThread(request: FitRequest, hooks: ThreadHooks): Pr
       finish();
       resolve(callbackError ? { ...outcome, ok: false, callbackError: callbackError.error } : outcome);
     };
-    thread.listen((message) => {
-      switch (message.type) {
-        case 'log': call(() => hooks.log(message.line)); break;
-        case 'progress': call(() => hooks.onProgress?.({ epoch: message.epoch, epochs: message.epochs, loss: message.loss })); break;
-        case 'done': settle({ ok: true, state: message }); break;
-        case 'failed': settle({ ok: false, state: message, name: message.name, message: message.message, details: message.details }); break;
-      }
-    }, (error) => { finish(); reject(error); });
+    thread.listen(
+      (message) => {
+        switch (message.type) {
+          case 'log':
+            call(() => hooks.log(message.line));
+            break;
+          case 'progress':
+            call(() => hooks.onProgress?.({ epoch: message.epoch, epochs: message.epochs, loss: message.loss }));
+            break;
+          case 'done':
+            settle({ ok: true, state: message });
+            break;
+          case 'failed':
+            settle({
+              ok: false,
+              state: message,
+              name: message.name,
+              message: message.message,
+              details: message.details,
+            });
+            break;
+        }
+      },
+      (error) => {
+        finish();
+        reject(error);
+      },
+    );
     hooks.signal?.addEventListener('abort', abort, { once: true });
     hooks.cancel?.addEventListener('abort', cancel, { once: true });
     thread.post(request, [request.x.data.buffer, request.t.data.buffer]);

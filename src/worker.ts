@@ -17,10 +17,15 @@ interface Port {
 
 async function connect(): Promise<Port> {
   const scope = globalThis as unknown as {
-    WorkerGlobalScope?: unknown; postMessage(m: unknown, t?: Transferable[]): void; addEventListener(k: string, h: (e: MessageEvent) => void): void;
+    WorkerGlobalScope?: unknown;
+    postMessage(m: unknown, t?: Transferable[]): void;
+    addEventListener(k: string, h: (e: MessageEvent) => void): void;
   };
   if (scope.WorkerGlobalScope !== undefined) {
-    return { post: (m, t) => scope.postMessage(m, t), listen: (h) => scope.addEventListener('message', (e) => h(e.data as HostMessage)) };
+    return {
+      post: (m, t) => scope.postMessage(m, t),
+      listen: (h) => scope.addEventListener('message', (e) => h(e.data as HostMessage)),
+    };
   }
   const specifier = 'node:worker_threads'; // a variable, so that bundlers for the browser leave it alone
   const { parentPort } = (await import(/* @vite-ignore */ specifier)) as typeof import('node:worker_threads');
@@ -34,43 +39,68 @@ async function connect(): Promise<Port> {
 const controller = new AbortController();
 
 // No top-level await: bundlers build workers as classic scripts by default (Vite: iife).
-void connect().then((port) => port.listen(async (message) => {
-  if (message.type === 'abort') {
-    controller.abort();
-    return;
-  }
-  let run: Training | undefined;
-  let engine: Engine | undefined;
-  // Before a run exists (the engine could not be made, the data not loaded) the state is the one received.
-  const state = (): FinalState => (engine && run
-    ? { params: engine.getParams(), rng: engine.getRngState(), optimizer: engine.getOptimizerState(), history: run.history() }
-    : { params: message.params, rng: message.rng, optimizer: message.optimizer, history: { epochs: 0, loss: [] } });
-  let lastProgress = 0;
-  try {
-    engine = await createEngine(message.engine, message.shape);
-    engine.setUpdateRule(message.rule);
-    engine.setParams(message.params);
-    engine.setRngState(message.rng);
-    engine.setOptimizerState(message.optimizer);
-    const packed = (r: TypedMatrix) => ({ ...r, form: 'typed' as const });
-    const validation = message.validation && { x: packed(message.validation.x), t: packed(message.validation.t) };
-    run = new Training(engine, packed(message.x), packed(message.t), { ...message.fit, log: (line) => port.post({ type: 'log', line }) },
-      validation, message.rule.classify);
-    await runSliced(run, message.fit.epochs, () => controller.signal.throwIfAborted(), (progress) => {
-      const now = performance.now();
-      if (now - lastProgress < PROGRESS_MS && progress.epoch < progress.epochs) return;
-      lastProgress = now;
-      port.post({ type: 'progress', ...progress });
-    });
-    const final = state();
-    port.post({ type: 'done', ...final }, [final.params.buffer, final.rng.buffer]);
-  } catch (error) {
-    // Everything a typed error carries crosses, so that the caller can throw the same error.
-    const final = state();
-    const { name, message: text, epoch, option, resource, bytes, limit } = error as Record<string, never>;
-    port.post({
-      type: 'failed', name: controller.signal.aborted ? 'AbortError' : String(name), message: String(text),
-      details: { epoch, option, resource, bytes, limit }, ...final,
-    }, [final.params.buffer, final.rng.buffer]);
-  }
-}));
+void connect().then((port) =>
+  port.listen(async (message) => {
+    if (message.type === 'abort') {
+      controller.abort();
+      return;
+    }
+    let run: Training | undefined;
+    let engine: Engine | undefined;
+    // Before a run exists (the engine could not be made, the data not loaded) the state is the one received.
+    const state = (): FinalState =>
+      engine && run
+        ? {
+            params: engine.getParams(),
+            rng: engine.getRngState(),
+            optimizer: engine.getOptimizerState(),
+            history: run.history(),
+          }
+        : { params: message.params, rng: message.rng, optimizer: message.optimizer, history: { epochs: 0, loss: [] } };
+    let lastProgress = 0;
+    try {
+      engine = await createEngine(message.engine, message.shape);
+      engine.setUpdateRule(message.rule);
+      engine.setParams(message.params);
+      engine.setRngState(message.rng);
+      engine.setOptimizerState(message.optimizer);
+      const packed = (r: TypedMatrix) => ({ ...r, form: 'typed' as const });
+      const validation = message.validation && { x: packed(message.validation.x), t: packed(message.validation.t) };
+      run = new Training(
+        engine,
+        packed(message.x),
+        packed(message.t),
+        { ...message.fit, log: (line) => port.post({ type: 'log', line }) },
+        validation,
+        message.rule.classify,
+      );
+      await runSliced(
+        run,
+        message.fit.epochs,
+        () => controller.signal.throwIfAborted(),
+        (progress) => {
+          const now = performance.now();
+          if (now - lastProgress < PROGRESS_MS && progress.epoch < progress.epochs) return;
+          lastProgress = now;
+          port.post({ type: 'progress', ...progress });
+        },
+      );
+      const final = state();
+      port.post({ type: 'done', ...final }, [final.params.buffer, final.rng.buffer]);
+    } catch (error) {
+      // Everything a typed error carries crosses, so that the caller can throw the same error.
+      const final = state();
+      const { name, message: text, epoch, option, resource, bytes, limit } = error as Record<string, never>;
+      port.post(
+        {
+          type: 'failed',
+          name: controller.signal.aborted ? 'AbortError' : String(name),
+          message: String(text),
+          details: { epoch, option, resource, bytes, limit },
+          ...final,
+        },
+        [final.params.buffer, final.rng.buffer],
+      );
+    }
+  }),
+);

@@ -8,7 +8,9 @@ import { networkShape, resolveNetworkOptions } from '../src/options.js';
 
 function constants(path: string): Map<string, string> {
   const text = readFileSync(new URL(path, import.meta.url), 'utf8');
-  return new Map([...text.matchAll(/^export const (\w+)(?::\s*\w+)?\s*=\s*([^;]+);/gm)].map((m) => [m[1], m[2].trim()]));
+  return new Map(
+    [...text.matchAll(/^export const (\w+)(?::\s*\w+)?\s*=\s*([^;]+);/gm)].map((m) => [m[1], m[2].trim()]),
+  );
 }
 
 /** Each file of the core and its twin: assembly/abi.ts ↔ src/abi.ts, assembly/X.ts ↔ src/js/X.ts. */
@@ -33,32 +35,59 @@ describe('ABI', () => {
   it('header words do not collide; the plan is below the persistent block and the layer records above both', () => {
     const { H_PERSISTENT, H_PERSISTENT_END, H_LAYER_BASE } = abi;
     // How many words each field takes: the generator's state, the f64 fields, the optimiser's settings.
-    const size: Record<string, number> = { H_RNG: 4, H_LEARNING_RATE: 2, H_BETA1_POWER: 2, H_BETA2_POWER: 2, H_SETTINGS: abi.SETTING_SLOTS };
+    const size: Record<string, number> = {
+      H_RNG: 4,
+      H_LEARNING_RATE: 2,
+      H_BETA1_POWER: 2,
+      H_BETA2_POWER: 2,
+      H_SETTINGS: abi.SETTING_SLOTS,
+    };
     const markers = ['H_PERSISTENT', 'H_PERSISTENT_END', 'H_LAYER_BASE'];
     const used = new Map<number, string>();
-    for (const [name, first] of Object.entries(abi).filter(([k]) => k.startsWith('H_') && !markers.includes(k)) as [string, number][]) {
+    for (const [name, first] of Object.entries(abi).filter(([k]) => k.startsWith('H_') && !markers.includes(k)) as [
+      string,
+      number,
+    ][]) {
       for (let w = first; w < first + (size[name] ?? 1); w++) {
         expect(used.get(w), `${name} and ${used.get(w)} share word ${w}`).toBeUndefined();
         used.set(w, name);
       }
     }
-    const persistent = ['H_RNG', 'H_LEARNING_RATE', 'H_BETA1_POWER', 'H_BETA2_POWER', 'H_STEP', 'H_OPTIMIZER', 'H_CLASSIFY', 'H_L2', 'H_CLIP', 'H_SETTINGS'];
+    const persistent = [
+      'H_RNG',
+      'H_LEARNING_RATE',
+      'H_BETA1_POWER',
+      'H_BETA2_POWER',
+      'H_STEP',
+      'H_OPTIMIZER',
+      'H_CLASSIFY',
+      'H_L2',
+      'H_CLIP',
+      'H_SETTINGS',
+    ];
     for (const [w, name] of used) {
       if (persistent.includes(name)) expect(w >= H_PERSISTENT && w < H_PERSISTENT_END, name).toBe(true);
       else expect(w, name).toBeLessThan(H_PERSISTENT);
     }
-    for (const name of ['H_LEARNING_RATE', 'H_BETA1_POWER', 'H_BETA2_POWER']) expect(abi[name as 'H_STEP'] % 2, `${name} is 8-byte aligned`).toBe(0);
+    for (const name of ['H_LEARNING_RATE', 'H_BETA1_POWER', 'H_BETA2_POWER'])
+      expect(abi[name as 'H_STEP'] % 2, `${name} is 8-byte aligned`).toBe(0);
     expect(abi.H_RNG % 4).toBe(0);
     expect(H_PERSISTENT_END).toBeLessThanOrEqual(H_LAYER_BASE);
-    const fields = Object.entries(abi).filter(([k]) => k.startsWith('L_')).map(([, v]) => v as number);
+    const fields = Object.entries(abi)
+      .filter(([k]) => k.startsWith('L_'))
+      .map(([, v]) => v as number);
     expect(new Set(fields).size).toBe(fields.length);
     expect(Math.max(...fields)).toBeLessThan(abi.LAYER_WORDS);
   });
 
   it('re-planning carries every word of the persistent block over, whatever it holds', () => {
     const engine = new JsEngine(networkShape(resolveNetworkOptions({ layers: [3, 4, 2], seed: 1, optimizer: 'adam' })));
-    const words = (): Uint32Array => new Uint32Array((engine as unknown as { arena: { u: Uint32Array } }).arena.u.buffer, 0, abi.H_PERSISTENT_END)
-      .slice(abi.H_PERSISTENT);
+    const words = (): Uint32Array =>
+      new Uint32Array(
+        (engine as unknown as { arena: { u: Uint32Array } }).arena.u.buffer,
+        0,
+        abi.H_PERSISTENT_END,
+      ).slice(abi.H_PERSISTENT);
     const view = new Uint32Array((engine as unknown as { arena: { u: Uint32Array } }).arena.u.buffer);
     for (let w = abi.H_PERSISTENT; w < abi.H_PERSISTENT_END; w++) view[w] = Math.imul(w, 2654435761) >>> 0;
     const before = words();

@@ -5,18 +5,25 @@ import { NeuralNetwork as Source } from '../src/index.js';
 import { NeuralNetwork as Built } from '../dist/src/index.js';
 import { ENGINES, randomMatrix } from './helpers.js';
 
-const X = randomMatrix(300, 4, 1), Y = randomMatrix(300, 2, 2).map((r) => r.map((v) => (v > 0 ? 1 : 0)));
+const X = randomMatrix(300, 4, 1),
+  Y = randomMatrix(300, 2, 2).map((r) => r.map((v) => (v > 0 ? 1 : 0)));
 const options = { epochs: 60, batchSize: 16, shuffle: true, displayUpdate: 20 };
 const create = (N: typeof Source | typeof Built, engine: 'wasm' | 'js') =>
   N.create({ layers: [4, 12, 2], activation: 'tanh', outputActivation: 'sigmoid', seed: 21, engine });
 
 describe.each(ENGINES)('fitAsync (%s engine)', (engine) => {
   it('in slices on this thread: the same weights, history and log lines as fit, and progress between slices', async () => {
-    const a = await create(Source, engine), b = await create(Source, engine);
-    const linesA: string[] = [], linesB: string[] = [];
+    const a = await create(Source, engine),
+      b = await create(Source, engine);
+    const linesA: string[] = [],
+      linesB: string[] = [];
     const progress: number[] = [];
     const ha = a.fit(X, Y, { ...options, log: (l) => linesA.push(l) });
-    const hb = await b.fitAsync(X, Y, { ...options, log: (l) => linesB.push(l), onProgress: (p) => progress.push(p.epoch) });
+    const hb = await b.fitAsync(X, Y, {
+      ...options,
+      log: (l) => linesB.push(l),
+      onProgress: (p) => progress.push(p.epoch),
+    });
     expect(b.getWeights()).toEqual(a.getWeights());
     expect(hb).toEqual(ha);
     expect(linesB).toEqual(linesA);
@@ -30,8 +37,14 @@ describe.each(ENGINES)('fitAsync (%s engine)', (engine) => {
     const controller = new AbortController();
     const seen: number[] = [];
     const result = net.fitAsync(X, Y, {
-      ...options, epochs: 100_000, displayUpdate: 0, signal: controller.signal,
-      onProgress: (p) => { seen.push(p.epoch); if (p.epoch > 5) controller.abort(new Error('stop here')); },
+      ...options,
+      epochs: 100_000,
+      displayUpdate: 0,
+      signal: controller.signal,
+      onProgress: (p) => {
+        seen.push(p.epoch);
+        if (p.epoch > 5) controller.abort(new Error('stop here'));
+      },
     });
     await expect(result).rejects.toThrow('stop here');
     expect(seen.at(-1)).toBeLessThan(100_000);
@@ -42,11 +55,18 @@ describe.each(ENGINES)('fitAsync (%s engine)', (engine) => {
   });
 
   it('in a worker thread: the same weights, history and log lines as fit, with few messages', async () => {
-    const a = await create(Built, engine), b = await create(Built, engine);
-    const linesA: string[] = [], linesB: string[] = [];
+    const a = await create(Built, engine),
+      b = await create(Built, engine);
+    const linesA: string[] = [],
+      linesB: string[] = [];
     const progress: number[] = [];
     const ha = a.fit(X, Y, { ...options, log: (l) => linesA.push(l) });
-    const hb = await b.fitAsync(X, Y, { ...options, worker: true, log: (l) => linesB.push(l), onProgress: (p) => progress.push(p.epoch) });
+    const hb = await b.fitAsync(X, Y, {
+      ...options,
+      worker: true,
+      log: (l) => linesB.push(l),
+      onProgress: (p) => progress.push(p.epoch),
+    });
     expect(b.getWeights()).toEqual(a.getWeights());
     expect(hb).toEqual(ha);
     expect(linesB).toEqual(linesA);
@@ -65,6 +85,8 @@ describe.each(ENGINES)('fitAsync (%s engine)', (engine) => {
     setTimeout(() => controller.abort(new Error('enough')), 300);
     await expect(result).rejects.toThrow('enough');
     expect(net.getWeights()).not.toEqual(before);
-    await expect(net.fitAsync(X, Y, { worker: true, onEpochEnd: () => {} })).rejects.toThrow(/with worker: true use onProgress/);
+    await expect(net.fitAsync(X, Y, { worker: true, onEpochEnd: () => {} })).rejects.toThrow(
+      /with worker: true use onProgress/,
+    );
   });
 });

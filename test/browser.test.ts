@@ -36,8 +36,11 @@ async function open(path: string, expect: ExpectStatic): Promise<{ page: Page; r
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(base + path);
-  await page.waitForFunction(() => (window as unknown as { result?: unknown }).result !== undefined, null, { timeout: 45_000 })
-    .catch(() => { throw new Error(`${path}: no result; page errors: ${errors.join(' | ')}`); });
+  await page
+    .waitForFunction(() => (window as unknown as { result?: unknown }).result !== undefined, null, { timeout: 45_000 })
+    .catch(() => {
+      throw new Error(`${path}: no result; page errors: ${errors.join(' | ')}`);
+    });
   const report = await page.evaluate(() => (window as unknown as { result: Report }).result);
   expect(report.error, `${path} failed in the page`).toBeUndefined();
   return { page, report };
@@ -48,12 +51,21 @@ function expectXorLearned(report: Report, expect: ExpectStatic): void {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium); .ci/run does`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium); .ci/run does`);
   ({ server, url: base } = await serve({ csp: "default-src 'self'; script-src 'self'" }));
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }, 60_000);
 
@@ -67,12 +79,15 @@ afterAll(async () => {
 describe.concurrent('in Chromium', () => {
   // The XOR page's report, read by the two tests below: the page is loaded and trained once.
   let xorPage: Promise<Report> | undefined;
-  const xorPageReport = (): Promise<Report> => (xorPage ??= open('/test/browser/pages/xor.html', globalExpect).then(async ({ page, report }) => {
-    await page.close();
-    return report;
-  }));
+  const xorPageReport = (): Promise<Report> =>
+    (xorPage ??= open('/test/browser/pages/xor.html', globalExpect).then(async ({ page, report }) => {
+      await page.close();
+      return report;
+    }));
 
-  it('a page on a static server imports the bundle with one relative path and trains XOR on wasm', async ({ expect }) => {
+  it('a page on a static server imports the bundle with one relative path and trains XOR on wasm', async ({
+    expect,
+  }) => {
     const report = await xorPageReport();
     expect(report.engine).toBe('wasm');
     expectXorLearned(report, expect);
@@ -99,7 +114,9 @@ describe.concurrent('in Chromium', () => {
     expect(report.engine).toBe('js');
     expectXorLearned(report, expect);
     // engine 'wasm' is refused with a typed error that says why and what works instead.
-    expect(report.wasm).toMatch(/^ValueError \(engine\): engine 'wasm' cannot compile WebAssembly here .*'wasm-unsafe-eval'.*'auto'.*'js'/);
+    expect(report.wasm).toMatch(
+      /^ValueError \(engine\): engine 'wasm' cannot compile WebAssembly here .*'wasm-unsafe-eval'.*'auto'.*'js'/,
+    );
     await page.close();
   });
 
@@ -124,10 +141,14 @@ describe.concurrent('in Chromium', () => {
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(`${base}/examples/playground/`);
     type Playground = { epochs: { wasm: number; js: number }; losses: number[]; digitsAccuracy: number | null };
-    await page.waitForFunction(() => {
-      const p = (window as unknown as { playground?: Playground }).playground;
-      return p !== undefined && p.digitsAccuracy !== null && p.epochs.wasm > 2000 && p.epochs.js > 0;
-    }, null, { timeout: 60_000 });
+    await page.waitForFunction(
+      () => {
+        const p = (window as unknown as { playground?: Playground }).playground;
+        return p !== undefined && p.digitsAccuracy !== null && p.epochs.wasm > 2000 && p.epochs.js > 0;
+      },
+      null,
+      { timeout: 60_000 },
+    );
     expect(errors).toEqual([]);
     const state = await page.evaluate(() => (window as unknown as { playground: Playground }).playground);
     expect(state.losses.at(-1)!).toBeLessThan(state.losses[0] / 2);

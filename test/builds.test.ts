@@ -11,7 +11,12 @@ async function trainedWith(build: Build): Promise<number[]> {
   useCoreBytes(coreBytes(build));
   const { X, y } = optdigits('train');
   const net = await NeuralNetwork.create({
-    layers: [64, 20, 10], activation: 'tanh', outputActivation: 'softmax', loss: 'crossEntropy', seed: 4, engine: 'wasm',
+    layers: [64, 20, 10],
+    activation: 'tanh',
+    outputActivation: 'softmax',
+    loss: 'crossEntropy',
+    seed: 4,
+    engine: 'wasm',
   });
   net.fit(X.slice(0, 600), y.slice(0, 600), { epochs: 3, batchSize: 7, shuffle: true, displayUpdate: 0 });
   net.fitPartial(X[0], y[0]);
@@ -27,7 +32,8 @@ describe('core builds', () => {
   });
 
   it('the scalar build agrees with the SIMD build within 1e-4', async () => {
-    const simd = await trainedWith('release'), scalar = await trainedWith('scalar');
+    const simd = await trainedWith('release'),
+      scalar = await trainedWith('scalar');
     expect(scalar).not.toEqual(simd); // they really are different code paths
     expect(Math.max(...scalar.map((v, i) => Math.abs(v - simd[i])))).toBeLessThan(1e-4);
   });

@@ -5,7 +5,14 @@
 import { describe, expect, it } from 'vitest';
 import { withChecksum } from '../src/checkpoint.js';
 import {
-  DivergenceError, NeuralNetwork, ValueError, type Activation, type Loss, type NetworkJSON, type NetworkOptions, type OutputActivation,
+  DivergenceError,
+  NeuralNetwork,
+  ValueError,
+  type Activation,
+  type Loss,
+  type NetworkJSON,
+  type NetworkOptions,
+  type OutputActivation,
 } from '../src/index.js';
 import { NeuralNetwork as Built } from '../dist/src/index.js';
 import type { ArenaPlan } from '../src/plan.js';
@@ -19,7 +26,8 @@ type EngineName = (typeof ENGINES)[number];
 const stateOf = (net: Net): string => JSON.stringify(net.toJSON({ trainingState: true }));
 const rngOf = (net: Net): number[] => net.toJSON({ trainingState: true }).trainingState!.rng;
 const bitsOf = (values: ArrayLike<number>): string => Buffer.from(Float32Array.from(values).buffer).toString('hex');
-const weightBits = (net: Net): string => bitsOf([...net.getWeights().weights.flat(2), ...net.getWeights().biases.flat()]);
+const weightBits = (net: Net): string =>
+  bitsOf([...net.getWeights().weights.flat(2), ...net.getWeights().biases.flat()]);
 
 // ---------------------------------------------------------------------------------------------
 // An independent xoshiro128** (BigInt, as test/rng.test.ts writes it), run from any state, and
@@ -36,8 +44,12 @@ function referenceDraws(words: readonly number[], count: number): { draws: numbe
     const [s0, s1, s2, s3] = s;
     draws.push(Number((rotl((s1 * 5n) & M32, 7n) * 9n) & M32));
     const t = (s1 << 9n) & M32;
-    s[2] = s2 ^ s0; s[3] = s3 ^ s1; s[1] = s1 ^ s[2]; s[0] = s0 ^ s[3];
-    s[2] ^= t; s[3] = rotl(s[3], 11n);
+    s[2] = s2 ^ s0;
+    s[3] = s3 ^ s1;
+    s[1] = s1 ^ s[2];
+    s[0] = s0 ^ s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 11n);
   }
   return { draws, state: s.map(Number) };
 }
@@ -45,20 +57,25 @@ function referenceDraws(words: readonly number[], count: number): { draws: numbe
 /** The documented rule: a unit drops when its draw is below round(rate·2³²); a kept one is scaled by float32(1/(1 − rate)). */
 const dropBelow = (rate: number): number => Math.min(Math.round(rate * 2 ** 32), 2 ** 32 - 1);
 const keptScale = (rate: number): number => Math.fround(1 / (1 - rate));
-const expectedMask = (draws: number[], rate: number): number[] => draws.map((d) => (d < dropBelow(rate) ? 0 : keptScale(rate)));
+const expectedMask = (draws: number[], rate: number): number[] =>
+  draws.map((d) => (d < dropBelow(rate) ? 0 : keptScale(rate)));
 
 /** The masks of the last training pass over `rows` rows, one per dropout layer, read from the engine's arena (internals). */
 function arenaMasks(net: Net, rows: number): Float32Array[] {
-  const { plan, arena } = (net as unknown as { backend: { plan: ArenaPlan; arena: { f: Float32Array; base: number } } }).backend;
-  return plan.layers.filter((l) => l.spec.kind === 'dropout').map((l) => {
-    const at = (arena.base + l.state) >>> 2; // a dropout layer's own region is its mask
-    return arena.f.slice(at, at + rows * l.outWidth);
-  });
+  const { plan, arena } = (net as unknown as { backend: { plan: ArenaPlan; arena: { f: Float32Array; base: number } } })
+    .backend;
+  return plan.layers
+    .filter((l) => l.spec.kind === 'dropout')
+    .map((l) => {
+      const at = (arena.base + l.state) >>> 2; // a dropout layer's own region is its mask
+      return arena.f.slice(at, at + rows * l.outWidth);
+    });
 }
 
 /** How many dropout layers the engine runs (internals). */
 const dropoutLayers = (net: Net): number =>
-  (net as unknown as { backend: { plan: ArenaPlan } }).backend.plan.layers.filter((l) => l.spec.kind === 'dropout').length;
+  (net as unknown as { backend: { plan: ArenaPlan } }).backend.plan.layers.filter((l) => l.spec.kind === 'dropout')
+    .length;
 
 /**
  * The mask one training pass draws, seen through public behaviour only. Network [R, H, 1], identity
@@ -67,11 +84,24 @@ const dropoutLayers = (net: Net): number =>
  * in float32 (R is a power of two). Returns mask[r·H + j], in draw order.
  */
 async function probe(engine: EngineName, rate: number, R: number, H: number, seed: number) {
-  const net = await NeuralNetwork.create({ layers: [R, H, 1], activation: 'identity', outputActivation: 'identity', dropout: rate, seed, engine });
-  net.setWeights({ weights: [Array.from({ length: H }, () => new Array<number>(R).fill(0)), [new Array<number>(H).fill(1)]], biases: [new Array<number>(H).fill(0), [0]] });
+  const net = await NeuralNetwork.create({
+    layers: [R, H, 1],
+    activation: 'identity',
+    outputActivation: 'identity',
+    dropout: rate,
+    seed,
+    engine,
+  });
+  net.setWeights({
+    weights: [Array.from({ length: H }, () => new Array<number>(R).fill(0)), [new Array<number>(H).fill(1)]],
+    biases: [new Array<number>(H).fill(0), [0]],
+  });
   const X = Array.from({ length: R }, (_, r) => Array.from({ length: R }, (_, i) => (i === r ? 1 : 0)));
   const before = rngOf(net);
-  const g = net.computeGradients(X, X.map(() => [-1]));
+  const g = net.computeGradients(
+    X,
+    X.map(() => [-1]),
+  );
   const mask = new Array<number>(R * H);
   for (let r = 0; r < R; r++) for (let j = 0; j < H; j++) mask[r * H + j] = g.weights[0][j][r] * R;
   return { net, mask, before, after: rngOf(net) };
@@ -82,15 +112,26 @@ async function probe(engine: EngineName, rate: number, R: number, H: number, see
 // formulas, with the mask), its mean loss, and central differences of it.
 
 type Act = OutputActivation;
-interface MaskedNet { weights: number[][][]; biases: number[][]; activations: Act[]; loss: Loss; masks: number[][] }
+interface MaskedNet {
+  weights: number[][][];
+  biases: number[][];
+  activations: Act[];
+  loss: Loss;
+  masks: number[][];
+}
 
 function activate(act: Act, z: number[]): number[] {
   switch (act) {
-    case 'sigmoid': return z.map((v) => 1 / (1 + Math.exp(-v)));
-    case 'tanh': return z.map(Math.tanh);
-    case 'relu': return z.map((v) => Math.max(0, v));
-    case 'leakyRelu': return z.map((v) => (v > 0 ? v : 0.01 * v));
-    case 'identity': return [...z];
+    case 'sigmoid':
+      return z.map((v) => 1 / (1 + Math.exp(-v)));
+    case 'tanh':
+      return z.map(Math.tanh);
+    case 'relu':
+      return z.map((v) => Math.max(0, v));
+    case 'leakyRelu':
+      return z.map((v) => (v > 0 ? v : 0.01 * v));
+    case 'identity':
+      return [...z];
     case 'softmax': {
       const max = Math.max(...z);
       const e = z.map((v) => Math.exp(v - max));
@@ -112,7 +153,8 @@ function maskedMeanLoss(net: MaskedNet, X: number[][], Y: number[][]): number {
     });
     const t = Y[r];
     if (net.loss === 'mse') total += 0.5 * a.reduce((s, v, j) => s + (v - t[j]) ** 2, 0);
-    else if (net.activations.at(-1) === 'softmax') total -= t.reduce((s, tj, j) => s + (tj === 0 ? 0 : tj * Math.log(a[j])), 0);
+    else if (net.activations.at(-1) === 'softmax')
+      total -= t.reduce((s, tj, j) => s + (tj === 0 ? 0 : tj * Math.log(a[j])), 0);
     else total -= t.reduce((s, tj, j) => s + tj * Math.log(a[j]) + (1 - tj) * Math.log(1 - a[j]), 0);
   });
   return total / X.length;
@@ -120,7 +162,11 @@ function maskedMeanLoss(net: MaskedNet, X: number[][], Y: number[][]): number {
 
 /** Central differences (step h, float64) of the masked mean loss, in the flat order weights…, biases…. */
 function maskedNumericGradient(net: MaskedNet, X: number[][], Y: number[][], h = 1e-6): number[] {
-  const probeNet: MaskedNet = { ...net, weights: net.weights.map((W) => W.map((r) => [...r])), biases: net.biases.map((b) => [...b]) };
+  const probeNet: MaskedNet = {
+    ...net,
+    weights: net.weights.map((W) => W.map((r) => [...r])),
+    biases: net.biases.map((b) => [...b]),
+  };
   const at = (vec: number[], i: number): number => {
     const v0 = vec[i];
     vec[i] = v0 + h;
@@ -136,14 +182,25 @@ function maskedNumericGradient(net: MaskedNet, X: number[][], Y: number[][], h =
   ];
 }
 
-const flatGrads = (g: { weights: number[][][]; biases: number[][] }): number[] => [...g.weights.flat(2), ...g.biases.flat()];
+const flatGrads = (g: { weights: number[][][]; biases: number[][] }): number[] => [
+  ...g.weights.flat(2),
+  ...g.biases.flat(),
+];
 
 // ---------------------------------------------------------------------------------------------
 
-const Xs = randomMatrix(40, 4, 31), Ys = Xs.map((r) => [r[0] * r[1] > 0 ? 1 : 0, r[2] + r[3] > 0 ? 1 : 0, r[0] - r[3] > 0.3 ? 1 : 0]);
+const Xs = randomMatrix(40, 4, 31),
+  Ys = Xs.map((r) => [r[0] * r[1] > 0 ? 1 : 0, r[2] + r[3] > 0 ? 1 : 0, r[0] - r[3] > 0.3 ? 1 : 0]);
 const small = (extra: Partial<NetworkOptions> = {}): NetworkOptions => ({
-  layers: [4, 12, 8, 3], activation: 'tanh', outputActivation: 'sigmoid', loss: 'crossEntropy', learningRate: 0.05,
-  optimizer: 'adam', dropout: [0.3, 0.5], seed: 17, ...extra,
+  layers: [4, 12, 8, 3],
+  activation: 'tanh',
+  outputActivation: 'sigmoid',
+  loss: 'crossEntropy',
+  learningRate: 0.05,
+  optimizer: 'adam',
+  dropout: [0.3, 0.5],
+  seed: 17,
+  ...extra,
 });
 
 describe.each(ENGINES)('dropout (%s engine)', (engine) => {
@@ -151,13 +208,25 @@ describe.each(ENGINES)('dropout (%s engine)', (engine) => {
 
   describe('1. masks: the generator stream, their statistics', () => {
     it('one draw per unit in row order, dropped below round(p·2³²), kept × float32(1/(1−p)) exactly; the share dropped within 5σ of p', async () => {
-      const R = 64, H = 512, N = R * H;
-      for (const [rate, seed] of [[0.3, 1], [0.05, 2], [0.5, 3], [0.9, 4]] as const) {
+      const R = 64,
+        H = 512,
+        N = R * H;
+      for (const [rate, seed] of [
+        [0.3, 1],
+        [0.05, 2],
+        [0.5, 3],
+        [0.9, 4],
+      ] as const) {
         const { net, mask, before, after } = await probe(engine, rate, R, H, seed);
         // Every factor is exactly 0 or the float32 scale (the scale of 0.3 is 1.4285714626312256, not 1/0.7).
-        expect(mask.every((m) => m === 0 || m === keptScale(rate)), `rate ${rate}`).toBe(true);
+        expect(
+          mask.every((m) => m === 0 || m === keptScale(rate)),
+          `rate ${rate}`,
+        ).toBe(true);
         const reference = referenceDraws(before, N);
-        expect(bitsOf(mask), `rate ${rate}: the mask is the generator's next ${N} draws against the threshold`).toBe(bitsOf(expectedMask(reference.draws, rate)));
+        expect(bitsOf(mask), `rate ${rate}: the mask is the generator's next ${N} draws against the threshold`).toBe(
+          bitsOf(expectedMask(reference.draws, rate)),
+        );
         expect(after, 'the pass advanced the generator by exactly one draw per unit').toEqual(reference.state);
         expect(bitsOf(arenaMasks(net, R)[0]), 'what the probe sees is the mask the engine kept').toBe(bitsOf(mask));
         // Binomial(N, p): 5 standard deviations of the share (0.0127 for p = 0.3), for a fixed seed.
@@ -171,26 +240,48 @@ describe.each(ENGINES)('dropout (%s engine)', (engine) => {
 
     it('the mean activation over many masks is preserved within 5σ, and the scale is what preserves it', async () => {
       // [1, H, 1], identity: h_j = W1_j (x = 1), pred_r = Σ_j m_rj·h_j / H; with targets 0, ∂L/∂b2 = mean_r pred_r.
-      const H = 256, R = 256, p = 0.3;
-      const net = await create({ layers: [1, H, 1], activation: 'identity', outputActivation: 'identity', dropout: p, seed: 5 });
+      const H = 256,
+        R = 256,
+        p = 0.3;
+      const net = await create({
+        layers: [1, H, 1],
+        activation: 'identity',
+        outputActivation: 'identity',
+        dropout: p,
+        seed: 5,
+      });
       const r = testRandom(77);
       const h = Array.from({ length: H }, () => Math.fround(0.5 + r()));
-      net.setWeights({ weights: [h.map((v) => [v]), [new Array<number>(H).fill(1 / H)]], biases: [new Array<number>(H).fill(0), [0]] });
+      net.setWeights({
+        weights: [h.map((v) => [v]), [new Array<number>(H).fill(1 / H)]],
+        biases: [new Array<number>(H).fill(0), [0]],
+      });
       const clean = net.predict([1])[0]; // dropout off: Σ_j h_j / H in float32
       expect(clean).toBeCloseTo(h.reduce((s, v) => s + v, 0) / H, 5);
       const rows = Array.from({ length: R }, () => [1]);
-      const masked = net.computeGradients(rows, rows.map(() => [0])).biases[1][0];
+      const masked = net.computeGradients(
+        rows,
+        rows.map(() => [0]),
+      ).biases[1][0];
       // Var(m) = p/(1−p) per unit, so the mean over R rows of Σ_j m·h_j/H has σ = √(p/(1−p)·Σh²)/(H√R) ≈ 0.0027.
       const sigma = Math.sqrt((p / (1 - p)) * h.reduce((s, v) => s + v * v, 0)) / (H * Math.sqrt(R));
-      expect(Math.abs(masked - clean), `masked mean ${masked}, clean ${clean}, 5σ = ${5 * sigma}`).toBeLessThan(5 * sigma);
+      expect(Math.abs(masked - clean), `masked mean ${masked}, clean ${clean}, 5σ = ${5 * sigma}`).toBeLessThan(
+        5 * sigma,
+      );
       // Unscaled (kept × 1) the mean would be (1 − p)·clean, some 100σ away: the bound can tell.
       expect(Math.abs((1 - p) * clean - clean)).toBeGreaterThan(50 * sigma);
     });
   });
 
   describe('2. gradients with a fixed mask', () => {
-    const LAYERS = [3, 5, 4, 3], ROWS = 6, RATES = [0.3, 0.5];
-    const HEADS: [OutputActivation, Loss][] = [['softmax', 'crossEntropy'], ['sigmoid', 'mse'], ['identity', 'mse']];
+    const LAYERS = [3, 5, 4, 3],
+      ROWS = 6,
+      RATES = [0.3, 0.5];
+    const HEADS: [OutputActivation, Loss][] = [
+      ['softmax', 'crossEntropy'],
+      ['sigmoid', 'mse'],
+      ['identity', 'mse'],
+    ];
     for (const activation of ['sigmoid', 'tanh', 'relu', 'leakyRelu', 'identity'] as Activation[]) {
       for (const [outputActivation, loss] of HEADS) {
         it(`${activation} hidden, ${outputActivation} output, ${loss}: backprop = central differences of the loss with the pass's own masks`, async () => {
@@ -200,7 +291,10 @@ describe.each(ENGINES)('dropout (%s engine)', (engine) => {
           const X = randomMatrix(ROWS, 3, 11, 1.5);
           const t = testRandom(13);
           const Y = Array.from({ length: ROWS }, () => {
-            if (outputActivation === 'softmax') { const k = Math.floor(t() * 3); return [0, 1, 2].map((j) => (j === k ? 1 : 0)); }
+            if (outputActivation === 'softmax') {
+              const k = Math.floor(t() * 3);
+              return [0, 1, 2].map((j) => (j === k ? 1 : 0));
+            }
             return [0, 1, 2].map(() => t());
           });
           const checkpoint = net.toJSON({ trainingState: true });
@@ -208,20 +302,31 @@ describe.each(ENGINES)('dropout (%s engine)', (engine) => {
           const backprop = net.computeGradients(X, Y);
           // The masks the pass used: the next ROWS·5 draws for the first hidden layer, then ROWS·4 for the second.
           const { draws, state } = referenceDraws(before, ROWS * (5 + 4));
-          const masks = [expectedMask(draws.slice(0, ROWS * 5), RATES[0]), expectedMask(draws.slice(ROWS * 5), RATES[1])];
+          const masks = [
+            expectedMask(draws.slice(0, ROWS * 5), RATES[0]),
+            expectedMask(draws.slice(ROWS * 5), RATES[1]),
+          ];
           expect(arenaMasks(net, ROWS).map(bitsOf)).toEqual(masks.map(bitsOf));
           for (const m of masks) expect(m.some((v) => v === 0) && m.some((v) => v !== 0)).toBe(true); // both kinds of unit occur
           expect(rngOf(net), 'computeGradients advances the generator by one draw per masked unit').toEqual(state);
 
-          const ref: MaskedNet = { ...net.getWeights(), loss, activations: [activation, activation, outputActivation], masks };
+          const ref: MaskedNet = {
+            ...net.getWeights(),
+            loss,
+            activations: [activation, activation, outputActivation],
+            masks,
+          };
           expect(backprop.loss).toBeCloseTo(maskedMeanLoss(ref, X, Y), 5);
-          const got = flatGrads(backprop), want = maskedNumericGradient(ref, X, Y);
+          const got = flatGrads(backprop),
+            want = maskedNumericGradient(ref, X, Y);
           const scale = Math.max(...want.map(Math.abs));
           expect(scale).toBeGreaterThan(1e-3); // a vanishing gradient would make the check vacuous
           // gradient.test.ts's tolerance: float32 backprop against float64 differences with h = 1e-6.
           const tolerance = (i: number): number => 1e-4 * scale + 1e-3 * Math.abs(want[i]);
           got.forEach((g, i) => {
-            expect(Math.abs(g - want[i]), `parameter ${i}: backprop ${g}, numeric ${want[i]}`).toBeLessThan(tolerance(i));
+            expect(Math.abs(g - want[i]), `parameter ${i}: backprop ${g}, numeric ${want[i]}`).toBeLessThan(
+              tolerance(i),
+            );
           });
           // The check can tell masks apart: the gradient without them misses by far more than the tolerance.
           const unmasked = maskedNumericGradient({ ...ref, masks: masks.map((m) => m.map(() => 1)) }, X, Y);
@@ -241,11 +346,22 @@ describe.each(ENGINES)('dropout (%s engine)', (engine) => {
 
   describe('3. off outside training', () => {
     it('predict, predictClass, evaluate and calculateLoss equal those of the same weights without dropout, bit for bit, and draw nothing', async () => {
-      const options: NetworkOptions = { layers: [4, 16, 8, 3], activation: 'relu', outputActivation: 'softmax', loss: 'crossEntropy', seed: 11 };
-      const dropped = await create({ ...options, dropout: [0.5, 0.3] }), plain = await create(options);
+      const options: NetworkOptions = {
+        layers: [4, 16, 8, 3],
+        activation: 'relu',
+        outputActivation: 'softmax',
+        loss: 'crossEntropy',
+        seed: 11,
+      };
+      const dropped = await create({ ...options, dropout: [0.5, 0.3] }),
+        plain = await create(options);
       expect(weightBits(dropped), 'dropout draws nothing at initialisation').toBe(weightBits(plain));
       expect(rngOf(dropped)).toEqual(rngOf(plain));
-      dropped.fit(Xs, Ys.map((y) => y.indexOf(Math.max(...y))), { epochs: 5, batchSize: 4, shuffle: true, displayUpdate: 0 });
+      dropped.fit(
+        Xs,
+        Ys.map((y) => y.indexOf(Math.max(...y))),
+        { epochs: 5, batchSize: 4, shuffle: true, displayUpdate: 0 },
+      );
       plain.setWeights(dropped.getWeights());
       const X = randomMatrix(300, 4, 8, 2); // more rows than one pass (256): chunked prediction too
       const labels = X.map((r) => (r[0] > 0 ? 1 : 0) + (r[1] > 0.5 ? 1 : 0));
@@ -253,7 +369,9 @@ describe.each(ENGINES)('dropout (%s engine)', (engine) => {
       const outputs = (net: NeuralNetwork): string => bitsOf((net.predict(X) as number[][]).flat());
       expect(outputs(dropped)).toBe(outputs(plain));
       expect(outputs(dropped), 'predict is deterministic').toBe(outputs(dropped));
-      expect(bitsOf(dropped.predict({ data: Float32Array.from(X.flat()), rows: 300, cols: 4 }).data)).toBe(outputs(plain));
+      expect(bitsOf(dropped.predict({ data: Float32Array.from(X.flat()), rows: 300, cols: 4 }).data)).toBe(
+        outputs(plain),
+      );
       expect(dropped.predict(X[7])).toEqual(plain.predict(X[7]));
       expect(dropped.predictClass(X)).toEqual(plain.predictClass(X));
       expect(dropped.evaluate(X, labels)).toEqual(plain.evaluate(X, labels));
@@ -262,10 +380,18 @@ describe.each(ENGINES)('dropout (%s engine)', (engine) => {
     });
 
     it('validation and log lines during fit draw nothing: fit gives the same bits with or without them', async () => {
-      const quiet = await create(small()), watched = await create(small());
+      const quiet = await create(small()),
+        watched = await create(small());
       quiet.fit(Xs, Ys, { epochs: 6, batchSize: 4, shuffle: true, displayUpdate: 0 });
       const lines: string[] = [];
-      const history = watched.fit(Xs, Ys, { epochs: 6, batchSize: 4, shuffle: true, displayUpdate: 1, log: (l) => lines.push(l), validationData: [Xs.slice(0, 10), Ys.slice(0, 10)] });
+      const history = watched.fit(Xs, Ys, {
+        epochs: 6,
+        batchSize: 4,
+        shuffle: true,
+        displayUpdate: 1,
+        log: (l) => lines.push(l),
+        validationData: [Xs.slice(0, 10), Ys.slice(0, 10)],
+      });
       expect(lines).toHaveLength(6);
       expect(history.valLoss).toHaveLength(6);
       expect(stateOf(watched)).toBe(stateOf(quiet));
@@ -277,7 +403,8 @@ describe.each(ENGINES)('dropout (%s engine)', (engine) => {
       for (const batchSize of [1, 8]) {
         for (const shuffle of [false, true]) {
           const fit = { epochs: 4, batchSize, shuffle, displayUpdate: 0 };
-          const a = await create(small()), b = await create(small());
+          const a = await create(small()),
+            b = await create(small());
           a.fit(Xs, Ys, fit);
           b.fit(Xs, Ys, fit);
           expect(stateOf(a), `batch ${batchSize}, shuffle ${shuffle}`).toBe(stateOf(b));
@@ -317,18 +444,27 @@ describe.each(ENGINES)('dropout (%s engine)', (engine) => {
     it('checkpoints check dropout: a bad rate is refused naming json.dropout; a version-2 file reads as no dropout', async () => {
       const { checksum: _, ...content } = (await create(small())).toJSON();
       await expect(NeuralNetwork.fromJSON(withChecksum({ ...content, dropout: [0.3, 1] }))).rejects.toThrow(ValueError);
-      await expect(NeuralNetwork.fromJSON(withChecksum({ ...content, dropout: [0.3, 1] }))).rejects.toMatchObject({ option: 'json.dropout[1]' });
-      await expect(NeuralNetwork.fromJSON(withChecksum({ ...content, dropout: [0.3] }))).rejects.toMatchObject({ option: 'json.dropout' });
+      await expect(NeuralNetwork.fromJSON(withChecksum({ ...content, dropout: [0.3, 1] }))).rejects.toMatchObject({
+        option: 'json.dropout[1]',
+      });
+      await expect(NeuralNetwork.fromJSON(withChecksum({ ...content, dropout: [0.3] }))).rejects.toMatchObject({
+        option: 'json.dropout',
+      });
       const { dropout: _d, ...withoutDropout } = content;
-      await expect(NeuralNetwork.fromJSON(withChecksum(withoutDropout as typeof content))).rejects.toMatchObject({ option: 'json.dropout' });
-      const old = await NeuralNetwork.fromJSON(withChecksum({ ...withoutDropout, version: 2 } as typeof content), { engine });
+      await expect(NeuralNetwork.fromJSON(withChecksum(withoutDropout as typeof content))).rejects.toMatchObject({
+        option: 'json.dropout',
+      });
+      const old = await NeuralNetwork.fromJSON(withChecksum({ ...withoutDropout, version: 2 } as typeof content), {
+        engine,
+      });
       expect(old.dropout).toEqual([0, 0]);
       expect(dropoutLayers(old)).toBe(0);
     });
 
     it('fitAsync in slices gives the bits of fit', async () => {
       const fit = { epochs: 40, batchSize: 4, shuffle: true, displayUpdate: 0 };
-      const a = await create(small()), b = await create(small());
+      const a = await create(small()),
+        b = await create(small());
       a.fit(Xs, Ys, fit);
       const slices: number[] = [];
       await b.fitAsync(Xs, Ys, { ...fit, onProgress: (p) => slices.push(p.epoch) });
@@ -336,9 +472,10 @@ describe.each(ENGINES)('dropout (%s engine)', (engine) => {
       expect(stateOf(b)).toBe(stateOf(a));
     });
 
-    it('fitAsync({ worker: true }) gives the bits of fit, and training continues from the worker\'s generator', async () => {
+    it("fitAsync({ worker: true }) gives the bits of fit, and training continues from the worker's generator", async () => {
       const fit = { epochs: 10, batchSize: 4, shuffle: true, displayUpdate: 0 };
-      const a = await Built.create({ ...small(), engine }), b = await Built.create({ ...small(), engine });
+      const a = await Built.create({ ...small(), engine }),
+        b = await Built.create({ ...small(), engine });
       a.fit(Xs, Ys, fit);
       await b.fitAsync(Xs, Ys, { ...fit, worker: true });
       expect(stateOf(b)).toBe(stateOf(a));
@@ -350,7 +487,10 @@ describe.each(ENGINES)('dropout (%s engine)', (engine) => {
 
   describe('6. validation', () => {
     const refused = async (dropout: unknown, option: string, message: RegExp, layers = [3, 4, 5, 2]): Promise<void> => {
-      const error = await NeuralNetwork.create({ layers, dropout: dropout as number, engine }).then(() => undefined, (e: unknown) => e);
+      const error = await NeuralNetwork.create({ layers, dropout: dropout as number, engine }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(error, `dropout ${String(dropout)} should be refused`).toBeInstanceOf(ValueError);
       expect((error as ValueError).option).toBe(option);
       expect((error as Error).message).toMatch(message);
@@ -359,10 +499,30 @@ describe.each(ENGINES)('dropout (%s engine)', (engine) => {
     const rangeMessage = /must be a number in \[0, 1\)/;
 
     it('refuses a rate that is negative, ≥ 1, NaN, infinite or not a number, naming the option', async () => {
-      for (const bad of [-0.1, -1e-9, 1, 1.5, NaN, Infinity, -Infinity, '0.2', null, true, {}, Float32Array.of(0.2, 0.2)]) {
+      for (const bad of [
+        -0.1,
+        -1e-9,
+        1,
+        1.5,
+        NaN,
+        Infinity,
+        -Infinity,
+        '0.2',
+        null,
+        true,
+        {},
+        Float32Array.of(0.2, 0.2),
+      ]) {
         await refused(bad, 'dropout', rangeMessage);
       }
-      for (const [list, at] of [[[0.2, -0.1], 1], [[0.2, 1], 1], [[NaN, 0.2], 0], [['0.2', 0.1], 0], [[null, 0.1], 0], [[0.1, [0.2]], 1]] as const) {
+      for (const [list, at] of [
+        [[0.2, -0.1], 1],
+        [[0.2, 1], 1],
+        [[NaN, 0.2], 0],
+        [['0.2', 0.1], 0],
+        [[null, 0.1], 0],
+        [[0.1, [0.2]], 1],
+      ] as const) {
         await refused(list, `dropout[${at}]`, rangeMessage);
       }
     });
@@ -387,7 +547,11 @@ describe.each(ENGINES)('dropout (%s engine)', (engine) => {
     });
 
     it('accepts 0 as no dropout layer at all: the same bits as without the option', async () => {
-      for (const layers of [[3, 2], [4, 12, 8, 3]]) expect((await create({ layers, dropout: 0 })).dropout).toEqual(new Array(layers.length - 2).fill(0));
+      for (const layers of [
+        [3, 2],
+        [4, 12, 8, 3],
+      ])
+        expect((await create({ layers, dropout: 0 })).dropout).toEqual(new Array(layers.length - 2).fill(0));
       expect((await create({ layers: [3, 2], dropout: [] })).dropout).toEqual([]);
       const fit = { epochs: 5, batchSize: 3, shuffle: true, displayUpdate: 0 };
       const without = await create(small({ dropout: undefined }));
@@ -405,11 +569,19 @@ describe.each(ENGINES)('dropout (%s engine)', (engine) => {
   });
 
   describe('7. divergence undo restores the generator', () => {
-    it('a diverging fitPartial leaves the network exactly as before, generator included; the next step is a twin\'s', async () => {
+    it("a diverging fitPartial leaves the network exactly as before, generator included; the next step is a twin's", async () => {
       // An input of 1e11 makes every optimiser's step overflow float32 on both engines (Adam's second moment included).
-      const options: NetworkOptions = { layers: [1, 8, 1], activation: 'identity', outputActivation: 'identity', learningRate: 1e30, dropout: 0.5, seed: 5 };
+      const options: NetworkOptions = {
+        layers: [1, 8, 1],
+        activation: 'identity',
+        outputActivation: 'identity',
+        learningRate: 1e30,
+        dropout: 0.5,
+        seed: 5,
+      };
       for (const optimizer of ['sgd', 'momentum', 'adam'] as const) {
-        const net = await create({ ...options, optimizer }), twin = await create({ ...options, optimizer });
+        const net = await create({ ...options, optimizer }),
+          twin = await create({ ...options, optimizer });
         const before = stateOf(net);
         expect(() => net.fitPartial([1e11], [0]), optimizer).toThrow(DivergenceError);
         expect(stateOf(net), optimizer).toBe(before);
@@ -425,11 +597,30 @@ describe.each(ENGINES)('dropout (%s engine)', (engine) => {
 
     it('a diverging fit stops with the state after the last finite epoch, generator included, as a twin that stopped there', async () => {
       // A linear network just past its stable step size: it blows up after a dozen epochs.
-      const options: NetworkOptions = { layers: [2, 6, 1], activation: 'identity', outputActivation: 'identity', learningRate: 0.0055, dropout: 0.2, seed: 1 };
-      const X = [[1, 2], [3, 4], [5, 6], [7, 8]], Y = [[10], [20], [30], [40]];
+      const options: NetworkOptions = {
+        layers: [2, 6, 1],
+        activation: 'identity',
+        outputActivation: 'identity',
+        learningRate: 0.0055,
+        dropout: 0.2,
+        seed: 1,
+      };
+      const X = [
+          [1, 2],
+          [3, 4],
+          [5, 6],
+          [7, 8],
+        ],
+        Y = [[10], [20], [30], [40]];
       const fit = { epochs: 500, displayUpdate: 0 };
-      const net = await create(options), sliced = await create(options);
-      const error = await Promise.resolve().then(() => net.fit(X, Y, fit)).then(() => undefined, (e: unknown) => e);
+      const net = await create(options),
+        sliced = await create(options);
+      const error = await Promise.resolve()
+        .then(() => net.fit(X, Y, fit))
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
       expect(error).toBeInstanceOf(DivergenceError);
       const epoch = (error as DivergenceError).epoch;
       expect(epoch).toBeGreaterThan(5); // several epochs in one engine call: the replay from the saved state must redraw the same masks
@@ -437,7 +628,10 @@ describe.each(ENGINES)('dropout (%s engine)', (engine) => {
       const twin = await create(options);
       twin.fit(X, Y, { epochs: epoch - 1, displayUpdate: 0 });
       expect(stateOf(net)).toBe(stateOf(twin));
-      const slicedError = await sliced.fitAsync(X, Y, fit).then(() => undefined, (e: unknown) => e);
+      const slicedError = await sliced.fitAsync(X, Y, fit).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect((slicedError as DivergenceError).epoch).toBe(epoch);
       expect(stateOf(sliced)).toBe(stateOf(twin));
     });
@@ -452,26 +646,38 @@ describe('dropout: wasm ↔ js', () => {
   });
 
   it('training on optdigits: generator and masks stay identical bit for bit; losses and predictions within parity tolerance', async () => {
-    const { X, y } = optdigits('train'), test = optdigits('test');
+    const { X, y } = optdigits('train'),
+      test = optdigits('test');
     const options: NetworkOptions = {
-      layers: [64, 32, 10], activation: 'relu', outputActivation: 'softmax', loss: 'crossEntropy', learningRate: 0.1, dropout: 0.3, seed: 3,
+      layers: [64, 32, 10],
+      activation: 'relu',
+      outputActivation: 'softmax',
+      loss: 'crossEntropy',
+      learningRate: 0.1,
+      dropout: 0.3,
+      seed: 3,
     };
-    const w = await NeuralNetwork.create({ ...options, engine: 'wasm' }), j = await NeuralNetwork.create({ ...options, engine: 'js' });
+    const w = await NeuralNetwork.create({ ...options, engine: 'wasm' }),
+      j = await NeuralNetwork.create({ ...options, engine: 'js' });
     // test/parity.test.ts's tolerances: 20 mini-batch steps within 1e-5 relative, then predictions within 1e-4.
     for (let step = 0; step < 20; step++) {
-      const rows = X.slice(step * 32, step * 32 + 32), targets = y.slice(step * 32, step * 32 + 32);
-      const a = w.fitPartial(rows, targets), b = j.fitPartial(rows, targets);
+      const rows = X.slice(step * 32, step * 32 + 32),
+        targets = y.slice(step * 32, step * 32 + 32);
+      const a = w.fitPartial(rows, targets),
+        b = j.fitPartial(rows, targets);
       expect(Math.abs(a - b) / Math.abs(b), `step ${step}: ${a} vs ${b}`).toBeLessThan(1e-5);
       expect(bitsOf(arenaMasks(w, 32)[0]), `step ${step}`).toBe(bitsOf(arenaMasks(j, 32)[0]));
     }
     expect(rngOf(w)).toEqual(rngOf(j));
     const fit = { epochs: 3, batchSize: 32, shuffle: true, displayUpdate: 0 };
-    const hw = w.fit(X, y, fit), hj = j.fit(X, y, fit);
+    const hw = w.fit(X, y, fit),
+      hj = j.fit(X, y, fit);
     hw.loss.forEach((l, e) => expect(Math.abs(l - hj.loss[e]) / hj.loss[e]).toBeLessThan(1e-4));
     expect(rngOf(w), 'shuffles and masks drew the same numbers').toEqual(rngOf(j));
     const last = X.length % 32 || 32; // the last batch of the last epoch
     expect(bitsOf(arenaMasks(w, last)[0])).toBe(bitsOf(arenaMasks(j, last)[0]));
-    const pw = (w.predict(test.X) as number[][]).flat(), pj = (j.predict(test.X) as number[][]).flat();
+    const pw = (w.predict(test.X) as number[][]).flat(),
+      pj = (j.predict(test.X) as number[][]).flat();
     expect(Math.max(...pw.map((v, i) => Math.abs(v - pj[i])))).toBeLessThan(1e-4);
   });
 });
@@ -479,11 +685,20 @@ describe('dropout: wasm ↔ js', () => {
 describe('dropout: training works (wasm engine)', () => {
   it('optdigits 64-64-10 relu + softmax, dropout 0.2, Adam: ≥ 95.5% test accuracy after 8 epochs', async () => {
     // Measured: 0.9666 for seed 1 (0.9672 and 0.9649 for seeds 2 and 3); the bound leaves about 1%.
-    const train = optdigits('train'), test = optdigits('test');
+    const train = optdigits('train'),
+      test = optdigits('test');
     const scale = standardiser(train.X);
     const net = await NeuralNetwork.create({
-      layers: [64, 64, 10], activation: 'relu', outputActivation: 'softmax', loss: 'crossEntropy', optimizer: 'adam',
-      learningRate: 0.002, init: 'he', dropout: 0.2, seed: 1, engine: 'wasm',
+      layers: [64, 64, 10],
+      activation: 'relu',
+      outputActivation: 'softmax',
+      loss: 'crossEntropy',
+      optimizer: 'adam',
+      learningRate: 0.002,
+      init: 'he',
+      dropout: 0.2,
+      seed: 1,
+      engine: 'wasm',
     });
     net.fit(scale(train.X), train.labels, { epochs: 8, batchSize: 16, shuffle: true, displayUpdate: 0 });
     const { accuracy } = net.evaluate(scale(test.X), test.labels);

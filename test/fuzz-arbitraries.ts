@@ -5,7 +5,8 @@ import { ACTIVATION_NAMES, OPTIMIZER_NAMES, OUTPUT_ACTIVATION_NAMES } from '../s
 
 /** Gives an exotic value a short name in fast-check's counterexamples (a proxy or a 1.4e6-row array must not be printed whole). */
 export function named<T extends object>(label: string, value: T): T {
-  if (Object.isExtensible(value)) Object.defineProperty(value, fc.toStringMethod, { value: () => label, configurable: true });
+  if (Object.isExtensible(value))
+    Object.defineProperty(value, fc.toStringMethod, { value: () => label, configurable: true });
   return value;
 }
 
@@ -68,10 +69,16 @@ export function capAllocations(cap: number): () => void {
   const wasm = WebAssembly as { Memory: typeof WebAssembly.Memory };
   const Memory = wasm.Memory;
   const check = (bytes: number, what: string): void => {
-    if (bytes > cap) throw new HugeAllocation(`${what} of ${(bytes / 2 ** 30).toFixed(2)} GiB (more than ${(cap / 2 ** 30).toFixed(2)} GiB)`);
+    if (bytes > cap)
+      throw new HugeAllocation(
+        `${what} of ${(bytes / 2 ** 30).toFixed(2)} GiB (more than ${(cap / 2 ** 30).toFixed(2)} GiB)`,
+      );
   };
   globalThis.ArrayBuffer = new Proxy(Buffer, {
-    construct: (target, args, newTarget) => (check(Number(args[0]), 'new ArrayBuffer'), Reflect.construct(target, args, newTarget)),
+    construct: (target, args, newTarget) => (
+      check(Number(args[0]), 'new ArrayBuffer'),
+      Reflect.construct(target, args, newTarget)
+    ),
   });
   wasm.Memory = new Proxy(Memory, {
     construct: (target, args, newTarget) => {
@@ -95,24 +102,54 @@ export class CallerError extends Error {
 
 /** An object that must never be stringified: the library has no reason to call its toString. */
 function hostile(): object {
-  const boom = (): never => { throw new Error('the library converted a caller value to a string or number'); };
-  return named('hostile({ toString, valueOf, [Symbol.toPrimitive] all throw })', { toString: boom, valueOf: boom, [Symbol.toPrimitive]: boom });
+  const boom = (): never => {
+    throw new Error('the library converted a caller value to a string or number');
+  };
+  return named('hostile({ toString, valueOf, [Symbol.toPrimitive] all throw })', {
+    toString: boom,
+    valueOf: boom,
+    [Symbol.toPrimitive]: boom,
+  });
 }
 
 /** Numbers at float32's edges and beyond: -0, denormals that round to 0, values that round to 1, the largest float32, overflow. */
 const EDGE_NUMBERS = [
-  -0, 1e-46, 1.4e-45, 0.99999999, 3.4028235e38, -3.4028235e38, 3.4028236e38, 1e39, 2 ** 32, 2 ** 53, Number.MAX_VALUE, Number.MIN_VALUE,
-  NaN, Infinity, -Infinity, 1e300,
+  -0,
+  1e-46,
+  1.4e-45,
+  0.99999999,
+  3.4028235e38,
+  -3.4028235e38,
+  3.4028236e38,
+  1e39,
+  2 ** 32,
+  2 ** 53,
+  Number.MAX_VALUE,
+  Number.MIN_VALUE,
+  NaN,
+  Infinity,
+  -Infinity,
+  1e300,
 ];
 
 /** A value of the wrong type, or of the right type with a broken value. */
 export const junk: fc.Arbitrary<unknown> = fc.oneof(
   fc.constantFrom<unknown>('abc', '', '2', null, undefined, true, false, Symbol('s'), 3n, -1, 0, 1.5, ...EDGE_NUMBERS),
-  fc.constantFrom<() => unknown>(
-    () => named('() => 1', () => 1), () => ({}), () => [], () => [[]], () => named('new Date(0)', new Date(0)), () => named('new Map()', new Map()),
-    () => named("new Error('x')", new Error('x')), () => named('Object.create(null)', Object.create(null) as object), hostile,
-    () => named('Float32Array.of(1, 2)', Float32Array.of(1, 2)), () => JSON.parse('{"__proto__": {"polluted": true}}') as unknown,
-  ).map((make) => make()),
+  fc
+    .constantFrom<() => unknown>(
+      () => named('() => 1', () => 1),
+      () => ({}),
+      () => [],
+      () => [[]],
+      () => named('new Date(0)', new Date(0)),
+      () => named('new Map()', new Map()),
+      () => named("new Error('x')", new Error('x')),
+      () => named('Object.create(null)', Object.create(null) as object),
+      hostile,
+      () => named('Float32Array.of(1, 2)', Float32Array.of(1, 2)),
+      () => JSON.parse('{"__proto__": {"polluted": true}}') as unknown,
+    )
+    .map((make) => make()),
 );
 
 const cellValue: fc.Arbitrary<number> = fc.oneof(
@@ -122,24 +159,47 @@ const cellValue: fc.Arbitrary<number> = fc.oneof(
 
 /** Rows of `cols` ordinary numbers in [-1, 1]. */
 export const cleanRows = (cols: number, rows: number): fc.Arbitrary<number[][]> =>
-  fc.array(fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { minLength: cols, maxLength: cols }), { minLength: rows, maxLength: rows });
+  fc.array(fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { minLength: cols, maxLength: cols }), {
+    minLength: rows,
+    maxLength: rows,
+  });
 
 /** Ordinary targets: values in [0, 1], or class indices for softmax outputs. */
 export const cleanTargets = (outputs: number, rows: number, softmax: boolean): fc.Arbitrary<unknown> =>
   softmax
-    ? fc.oneof(fc.array(fc.integer({ min: 0, max: outputs - 1 }), { minLength: rows, maxLength: rows }),
-      fc.array(fc.integer({ min: 0, max: outputs - 1 }).map((c) => Array.from({ length: outputs }, (_, j) => Number(j === c))), { minLength: rows, maxLength: rows }))
-    : fc.array(fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: outputs, maxLength: outputs }), { minLength: rows, maxLength: rows });
+    ? fc.oneof(
+        fc.array(fc.integer({ min: 0, max: outputs - 1 }), { minLength: rows, maxLength: rows }),
+        fc.array(
+          fc
+            .integer({ min: 0, max: outputs - 1 })
+            .map((c) => Array.from({ length: outputs }, (_, j) => Number(j === c))),
+          { minLength: rows, maxLength: rows },
+        ),
+      )
+    : fc.array(fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: outputs, maxLength: outputs }), {
+        minLength: rows,
+        maxLength: rows,
+      });
 
 /** Well-formed rows of `cols` numbers (now and then a float32 edge value). */
 export const plainRows = (cols: number, rows: number): fc.Arbitrary<number[][]> =>
   fc.array(fc.array(cellValue, { minLength: cols, maxLength: cols }), { minLength: rows, maxLength: rows });
 
 type TypedArrayKind = 'Float32Array' | 'Float64Array' | 'Int8Array' | 'Uint8Array' | 'Int32Array' | 'BigInt64Array';
-const TYPED_KINDS: TypedArrayKind[] = ['Float32Array', 'Float64Array', 'Int8Array', 'Uint8Array', 'Int32Array', 'BigInt64Array'];
+const TYPED_KINDS: TypedArrayKind[] = [
+  'Float32Array',
+  'Float64Array',
+  'Int8Array',
+  'Uint8Array',
+  'Int32Array',
+  'BigInt64Array',
+];
 
 function typedArray(kind: TypedArrayKind, values: number[]): ArrayBufferView {
-  if (kind === 'BigInt64Array') return BigInt64Array.from(values, (v) => BigInt(Number.isFinite(v) ? Math.trunc(Math.max(-1e18, Math.min(1e18, v))) : 0));
+  if (kind === 'BigInt64Array')
+    return BigInt64Array.from(values, (v) =>
+      BigInt(Number.isFinite(v) ? Math.trunc(Math.max(-1e18, Math.min(1e18, v))) : 0),
+    );
   const Ctor = globalThis[kind] as unknown as { from(values: number[]): ArrayBufferView };
   return Ctor.from(values);
 }
@@ -162,12 +222,20 @@ function withHole<T>(values: T[], index: number): T[] {
 const FORMS = {
   rows: (m: number[][]) => m,
   typed: (m: number[][]) => ({ data: Float32Array.from(m.flat()), rows: m.length, cols: m[0]?.length ?? 0 }),
-  typedOfKind: (m: number[][], k: number) => ({ data: typedArray(TYPED_KINDS[k % TYPED_KINDS.length], m.flat()), rows: m.length, cols: m[0]?.length ?? 0 }),
+  typedOfKind: (m: number[][], k: number) => ({
+    data: typedArray(TYPED_KINDS[k % TYPED_KINDS.length], m.flat()),
+    rows: m.length,
+    cols: m[0]?.length ?? 0,
+  }),
   typedView: (m: number[][]) => ({ data: offsetView(m.flat()), rows: m.length, cols: m[0]?.length ?? 0 }),
   typedMismatch: (m: number[][], k: number) => {
-    const data = Float32Array.from(m.flat()), rows = m.length, cols = m[0]?.length ?? 0;
+    const data = Float32Array.from(m.flat()),
+      rows = m.length,
+      cols = m[0]?.length ?? 0;
     const lies: unknown[] = [rows + 1, rows - 1, 0, 1.5, -rows, '1', 2 ** 32, NaN, undefined];
-    return k % 2 === 0 ? { data, rows: lies[(k >> 1) % lies.length], cols } : { data, rows, cols: lies[(k >> 1) % lies.length] };
+    return k % 2 === 0
+      ? { data, rows: lies[(k >> 1) % lies.length], cols }
+      : { data, rows, cols: lies[(k >> 1) % lies.length] };
   },
   typedRows: (m: number[][], k: number) => m.map((row) => typedArray(TYPED_KINDS[k % TYPED_KINDS.length], row)),
   holeyRows: (m: number[][], k: number) => withHole(m, k),
@@ -177,7 +245,8 @@ const FORMS = {
   rowClaimingLength: (m: number[][]) => [claimingLength(m[0], 1e8), ...m.slice(1)],
   arrayLike: (m: number[][]) => Object.assign({ length: m.length }, m),
   nested: (m: number[][]) => [m],
-  junkCell: (m: number[][], k: number, j: unknown) => m.map((row, r) => (r === k % m.length ? row.map((v, c) => (c === k % row.length ? j : v)) : row)),
+  junkCell: (m: number[][], k: number, j: unknown) =>
+    m.map((row, r) => (r === k % m.length ? row.map((v, c) => (c === k % row.length ? j : v)) : row)),
   junkRow: (m: number[][], k: number, j: unknown) => m.map((row, r) => (r === k % m.length ? j : row)),
   junk: (_m: number[][], _k: number, j: unknown) => j,
   empty: () => [],
@@ -191,14 +260,30 @@ const FORM_NAMES = Object.keys(FORMS) as FormName[];
  * FORMS; now and then one column too many or too few.
  */
 export function matrix(cols: number, rows: number): fc.Arbitrary<unknown> {
-  const width = fc.oneof({ weight: 8, arbitrary: fc.constant(cols) }, { weight: 1, arbitrary: fc.constantFrom(cols + 1, Math.max(0, cols - 1)) });
-  const form = fc.oneof({ weight: 10, arbitrary: fc.constant<FormName>('rows') }, { weight: 10, arbitrary: fc.constantFrom(...FORM_NAMES) });
-  return fc.tuple(width.chain((w) => plainRows(w, rows)), form, fc.nat(), junk).map(([m, f, k, j]) => FORMS[f](m, k, j));
+  const width = fc.oneof(
+    { weight: 8, arbitrary: fc.constant(cols) },
+    { weight: 1, arbitrary: fc.constantFrom(cols + 1, Math.max(0, cols - 1)) },
+  );
+  const form = fc.oneof(
+    { weight: 10, arbitrary: fc.constant<FormName>('rows') },
+    { weight: 10, arbitrary: fc.constantFrom(...FORM_NAMES) },
+  );
+  return fc
+    .tuple(
+      width.chain((w) => plainRows(w, rows)),
+      form,
+      fc.nat(),
+      junk,
+    )
+    .map(([m, f, k, j]) => FORMS[f](m, k, j));
 }
 
 /** Targets: a matrix of `outputs` columns, or a flat list (one output's column, or class indices for softmax). */
 export function targets(outputs: number, rows: number): fc.Arbitrary<unknown> {
-  const classIndex = fc.oneof({ weight: 6, arbitrary: fc.integer({ min: 0, max: outputs - 1 }) }, { weight: 1, arbitrary: fc.constantFrom(-1, outputs, 0.5, NaN, 2 ** 32) });
+  const classIndex = fc.oneof(
+    { weight: 6, arbitrary: fc.integer({ min: 0, max: outputs - 1 }) },
+    { weight: 1, arbitrary: fc.constantFrom(-1, outputs, 0.5, NaN, 2 ** 32) },
+  );
   const classes = fc.array(classIndex, { minLength: rows, maxLength: rows });
   return fc.oneof(
     { weight: 4, arbitrary: matrix(outputs, rows) },
@@ -217,36 +302,64 @@ const OUTPUTS = OUTPUT_ACTIVATION_NAMES;
 const INITS = ['seed', 'xavier', 'xavierUniform', 'xavierNormal', 'he', 'heUniform', 'heNormal'] as const;
 
 /** A small valid network (widths ≤ 6), its options consistent (softmax has 2+ outputs, cross-entropy a softmax or sigmoid output). */
-export const networkOptions: fc.Arbitrary<NetworkOptions> = fc.record({
-  inputs: fc.integer({ min: 1, max: 4 }),
-  hidden: fc.array(fc.integer({ min: 1, max: 6 }), { maxLength: 2 }),
-  outputs: fc.integer({ min: 1, max: 4 }),
-  activation: fc.constantFrom(...HIDDEN),
-  outputActivation: fc.constantFrom(...OUTPUTS),
-  crossEntropy: fc.boolean(),
-  optimizer: fc.constantFrom<NetworkOptions['optimizer']>(
-    ...OPTIMIZER_NAMES, { type: 'momentum', momentum: 0.5, nesterov: true }, { type: 'adam', beta1: 0.8, beta2: 0.99, epsilon: 1e-6 },
-  ),
-  l2: fc.constantFrom(0, 1e-3),
-  clipNorm: fc.constantFrom(undefined, 1),
-  init: fc.constantFrom(...INITS),
-  learningRate: fc.constantFrom(0.05, 0.5),
-  seed: fc.nat(),
-}).map(({ inputs, hidden, outputs, outputActivation, crossEntropy, clipNorm, ...rest }): NetworkOptions => {
-  const out = outputActivation === 'softmax' ? Math.max(2, outputs) : outputs;
-  const loss = crossEntropy && (outputActivation === 'softmax' || outputActivation === 'sigmoid') ? 'crossEntropy' : 'mse';
-  return { ...rest, layers: [inputs, ...hidden, out], outputActivation, loss, ...(clipNorm === undefined ? {} : { clipNorm }) };
-});
+export const networkOptions: fc.Arbitrary<NetworkOptions> = fc
+  .record({
+    inputs: fc.integer({ min: 1, max: 4 }),
+    hidden: fc.array(fc.integer({ min: 1, max: 6 }), { maxLength: 2 }),
+    outputs: fc.integer({ min: 1, max: 4 }),
+    activation: fc.constantFrom(...HIDDEN),
+    outputActivation: fc.constantFrom(...OUTPUTS),
+    crossEntropy: fc.boolean(),
+    optimizer: fc.constantFrom<NetworkOptions['optimizer']>(
+      ...OPTIMIZER_NAMES,
+      { type: 'momentum', momentum: 0.5, nesterov: true },
+      { type: 'adam', beta1: 0.8, beta2: 0.99, epsilon: 1e-6 },
+    ),
+    l2: fc.constantFrom(0, 1e-3),
+    clipNorm: fc.constantFrom(undefined, 1),
+    init: fc.constantFrom(...INITS),
+    learningRate: fc.constantFrom(0.05, 0.5),
+    seed: fc.nat(),
+  })
+  .map(({ inputs, hidden, outputs, outputActivation, crossEntropy, clipNorm, ...rest }): NetworkOptions => {
+    const out = outputActivation === 'softmax' ? Math.max(2, outputs) : outputs;
+    const loss =
+      crossEntropy && (outputActivation === 'softmax' || outputActivation === 'sigmoid') ? 'crossEntropy' : 'mse';
+    return {
+      ...rest,
+      layers: [inputs, ...hidden, out],
+      outputActivation,
+      loss,
+      ...(clipNorm === undefined ? {} : { clipNorm }),
+    };
+  });
 
 /** Values for each network option: valid ones, near misses and junk. */
 const networkOptionValues: Record<string, fc.Arbitrary<unknown>> = {
   layers: fc.oneof(
     fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 2, maxLength: 4 }),
-    fc.constantFrom<() => unknown>(
-      () => [], () => [2], () => [2, 0, 1], () => [2, 1.5], () => [2, -1], () => [2, NaN], () => ['2', 1], () => [2, 2 ** 32], () => [2, 1e39],
-      () => [2, 3n], () => withHole([2, 3, 1], 1), () => Int32Array.of(2, 1), () => Float32Array.of(2, 1), () => claimingLength([2, 1], 1e8),
-      () => ({ length: 2, 0: 2, 1: 1 }), () => [2, 1, Object.create(null)], () => [2, hostile()], () => [2, -0, 1],
-    ).map((make) => make()),
+    fc
+      .constantFrom<() => unknown>(
+        () => [],
+        () => [2],
+        () => [2, 0, 1],
+        () => [2, 1.5],
+        () => [2, -1],
+        () => [2, NaN],
+        () => ['2', 1],
+        () => [2, 2 ** 32],
+        () => [2, 1e39],
+        () => [2, 3n],
+        () => withHole([2, 3, 1], 1),
+        () => Int32Array.of(2, 1),
+        () => Float32Array.of(2, 1),
+        () => claimingLength([2, 1], 1e8),
+        () => ({ length: 2, 0: 2, 1: 1 }),
+        () => [2, 1, Object.create(null)],
+        () => [2, hostile()],
+        () => [2, -0, 1],
+      )
+      .map((make) => make()),
     junk,
   ),
   learningRate: fc.oneof(fc.constantFrom(0.1, 1e-3, 10), junk),
@@ -256,9 +369,22 @@ const networkOptionValues: Record<string, fc.Arbitrary<unknown>> = {
   loss: fc.oneof(fc.constantFrom('mse', 'crossEntropy', 'crossentropy', 'hinge'), junk),
   seed: fc.oneof(fc.nat(), fc.constantFrom(0, 2 ** 32 - 1, 2 ** 32, -1, 1.5, 2 ** 53), junk),
   optimizer: fc.oneof(
-    fc.constantFrom<unknown>('sgd', 'momentum', 'adam', 'Adam', 'rmsprop', { type: 'adam', beta1: 1 }, { type: 'adam', beta2: -0.1 },
-      { type: 'adam', epsilon: 0 }, { type: 'momentum', momentum: 1 }, { type: 'momentum', nesterov: 'yes' }, { type: 'sgd', momentum: 0.9 },
-      { type: 'momentum', momentum: NaN }, { momentum: 0.9 }, { type: 'adam', beta1: 0.9, beta2: 0.999, epsilon: 1e-8, amsgrad: true }),
+    fc.constantFrom<unknown>(
+      'sgd',
+      'momentum',
+      'adam',
+      'Adam',
+      'rmsprop',
+      { type: 'adam', beta1: 1 },
+      { type: 'adam', beta2: -0.1 },
+      { type: 'adam', epsilon: 0 },
+      { type: 'momentum', momentum: 1 },
+      { type: 'momentum', nesterov: 'yes' },
+      { type: 'sgd', momentum: 0.9 },
+      { type: 'momentum', momentum: NaN },
+      { momentum: 0.9 },
+      { type: 'adam', beta1: 0.9, beta2: 0.999, epsilon: 1e-8, amsgrad: true },
+    ),
     junk,
   ),
   l2: fc.oneof(fc.constantFrom(0, 1e-4), junk),
@@ -267,27 +393,55 @@ const networkOptionValues: Record<string, fc.Arbitrary<unknown>> = {
 };
 
 /** Unknown keys: near-typos of real ones, prototype names, and a __proto__ own key. */
-const strayKeys = fc.constantFrom('learningrate', 'Layers', 'epochs', 'constructor', 'toString', 'hasOwnProperty', '__proto__', 'seed ');
+const strayKeys = fc.constantFrom(
+  'learningrate',
+  'Layers',
+  'epochs',
+  'constructor',
+  'toString',
+  'hasOwnProperty',
+  '__proto__',
+  'seed ',
+);
 
 /** NeuralNetwork.create's argument: a valid network now and then broken in one or two options, or not an options object at all. */
 export function createArgument(engine: string): fc.Arbitrary<unknown> {
-  const broken = fc.tuple(networkOptions, fc.uniqueArray(fc.constantFrom(...Object.keys(networkOptionValues)), { maxLength: 2 }), fc.option(fc.tuple(strayKeys, junk)))
-    .chain(([options, keys, stray]) => fc.tuple(fc.constant(options), ...keys.map((k) => networkOptionValues[k].map((v) => [k, v] as const)))
-      .map(([o, ...changes]) => {
-        const out: Record<string, unknown> = { ...o, engine };
-        for (const [k, v] of changes) out[k] = v;
-        if (stray) Object.defineProperty(out, stray[0], { value: stray[1], enumerable: true, configurable: true, writable: true });
-        return out;
-      }));
-  const container = fc.tuple(networkOptions, fc.constantFrom<(o: object) => unknown>(
-    (o) => Object.assign(Object.create(null) as object, o),
-    (o) => named('Object.assign(new Date(0), options)', Object.assign(new Date(0), o)),
-    (o) => named('Object.assign(new Error(), options)', Object.assign(new Error('options'), o)),
-    (o) => named('new Map(Object.entries(options))', new Map(Object.entries(o))),
-    (o) => Object.freeze(named('Object.freeze(options)', { ...o })),
-    (o) => JSON.parse(`{"__proto__": {"polluted": true}, ${JSON.stringify(o).slice(1)}`) as unknown,
-    (o) => new Proxy({ ...o }, {}),
-  )).map(([o, wrap]) => wrap({ ...o, engine }));
+  const broken = fc
+    .tuple(
+      networkOptions,
+      fc.uniqueArray(fc.constantFrom(...Object.keys(networkOptionValues)), { maxLength: 2 }),
+      fc.option(fc.tuple(strayKeys, junk)),
+    )
+    .chain(([options, keys, stray]) =>
+      fc
+        .tuple(fc.constant(options), ...keys.map((k) => networkOptionValues[k].map((v) => [k, v] as const)))
+        .map(([o, ...changes]) => {
+          const out: Record<string, unknown> = { ...o, engine };
+          for (const [k, v] of changes) out[k] = v;
+          if (stray)
+            Object.defineProperty(out, stray[0], {
+              value: stray[1],
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+          return out;
+        }),
+    );
+  const container = fc
+    .tuple(
+      networkOptions,
+      fc.constantFrom<(o: object) => unknown>(
+        (o) => Object.assign(Object.create(null) as object, o),
+        (o) => named('Object.assign(new Date(0), options)', Object.assign(new Date(0), o)),
+        (o) => named('Object.assign(new Error(), options)', Object.assign(new Error('options'), o)),
+        (o) => named('new Map(Object.entries(options))', new Map(Object.entries(o))),
+        (o) => Object.freeze(named('Object.freeze(options)', { ...o })),
+        (o) => JSON.parse(`{"__proto__": {"polluted": true}, ${JSON.stringify(o).slice(1)}`) as unknown,
+        (o) => new Proxy({ ...o }, {}),
+      ),
+    )
+    .map(([o, wrap]) => wrap({ ...o, engine }));
   return fc.oneof(
     { weight: 2, arbitrary: networkOptions.map((o) => ({ ...o, engine })) },
     { weight: 6, arbitrary: broken },
@@ -299,23 +453,46 @@ export function createArgument(engine: string): fc.Arbitrary<unknown> {
 /** A callback of the fit options: well-behaved, stopping, throwing, or not a function. */
 const callback = fc.oneof(
   fc.constantFrom<unknown>(
-    named('() => undefined', () => undefined), named('() => false', () => false), named('(epoch) => epoch < 2', (epoch: number) => epoch < 2),
-    named('() => { throw new CallerError() }', () => { throw new CallerError('a callback threw'); }),
+    named('() => undefined', () => undefined),
+    named('() => false', () => false),
+    named('(epoch) => epoch < 2', (epoch: number) => epoch < 2),
+    named('() => { throw new CallerError() }', () => {
+      throw new CallerError('a callback threw');
+    }),
   ),
   junk,
 );
 
 const earlyStopping = fc.oneof(
-  fc.constantFrom<unknown>(true, false, {}, { patience: 1 }, { monitor: 'valLoss' }, { monitor: 'loss', patience: 0, minDelta: 0.1, restoreBestWeights: true },
-    { patience: -1 }, { patience: 1.5 }, { minDelta: NaN }, { restoreBestWeights: 'yes' }, { monitor: 'accuracy' }, { patiense: 2 }),
+  fc.constantFrom<unknown>(
+    true,
+    false,
+    {},
+    { patience: 1 },
+    { monitor: 'valLoss' },
+    { monitor: 'loss', patience: 0, minDelta: 0.1, restoreBestWeights: true },
+    { patience: -1 },
+    { patience: 1.5 },
+    { minDelta: NaN },
+    { restoreBestWeights: 'yes' },
+    { monitor: 'accuracy' },
+    { patiense: 2 },
+  ),
   junk,
 );
 
 /** Values for each fit option. Epochs are either invalid or at most 5: a valid huge count would really train. */
 export function fitOptionValues(validation: fc.Arbitrary<unknown>): Record<string, fc.Arbitrary<unknown>> {
   return {
-    epochs: fc.oneof(fc.integer({ min: 1, max: 5 }), fc.constantFrom(0, -1, 1.5, NaN, '3', 3n, null, Infinity, -Infinity)),
-    batchSize: fc.oneof(fc.integer({ min: 1, max: 8 }), fc.constantFrom(2 ** 31, 2 ** 40, 1e300, Number.MAX_SAFE_INTEGER), junk),
+    epochs: fc.oneof(
+      fc.integer({ min: 1, max: 5 }),
+      fc.constantFrom(0, -1, 1.5, NaN, '3', 3n, null, Infinity, -Infinity),
+    ),
+    batchSize: fc.oneof(
+      fc.integer({ min: 1, max: 8 }),
+      fc.constantFrom(2 ** 31, 2 ** 40, 1e300, Number.MAX_SAFE_INTEGER),
+      junk,
+    ),
     shuffle: fc.oneof(fc.boolean(), junk),
     displayUpdate: fc.oneof(fc.integer({ min: 0, max: 3 }), fc.constantFrom(2 ** 40), junk),
     log: fc.oneof(fc.constant(named('() => {}', () => {})), callback),
@@ -330,10 +507,13 @@ export function fitOptionValues(validation: fc.Arbitrary<unknown>): Record<strin
 /** fit's options: a few valid or broken options, a stray key now and then, or not an options object at all. */
 export function fitOptions(validation: fc.Arbitrary<unknown>): fc.Arbitrary<unknown> {
   const values = fitOptionValues(validation);
-  const some = fc.uniqueArray(fc.constantFrom(...Object.keys(values)), { maxLength: 4 })
+  const some = fc
+    .uniqueArray(fc.constantFrom(...Object.keys(values)), { maxLength: 4 })
     .chain((keys) => fc.tuple(...keys.map((k) => values[k].map((v) => [k, v] as const))))
     .map((pairs) => ({ epochs: 2, displayUpdate: 0, ...Object.fromEntries(pairs) }) as Record<string, unknown>);
-  const stray = fc.tuple(some, strayKeys, junk).map(([o, k, v]) => Object.defineProperty({ ...o }, k, { value: v, enumerable: true }));
+  const stray = fc
+    .tuple(some, strayKeys, junk)
+    .map(([o, k, v]) => Object.defineProperty({ ...o }, k, { value: v, enumerable: true }));
   return fc.oneof({ weight: 8, arbitrary: some }, { weight: 1, arbitrary: stray }, { weight: 1, arbitrary: junk });
 }
 
@@ -350,24 +530,82 @@ export function deeplyNested(depth: number): unknown[] {
 /** Junk that a JSON file could hold, plus what only an object can (NaN, bigint, typed arrays, deep nesting). */
 const fileJunk: fc.Arbitrary<unknown> = fc.oneof(
   junk,
-  fc.constantFrom<unknown>(-1, 1.5, 2 ** 32, 2 ** 53, 1e300, 'sigmoid', 'adam', [1, 2], [[1]], { type: 'sgd' }, [0, 0, 0, 0]),
-  fc.constantFrom<() => unknown>(() => deeplyNested(100_000), () => new Array(100_000).fill(0), () => ({ a: { b: { c: [1, { d: null }] } } }))
+  fc.constantFrom<unknown>(
+    -1,
+    1.5,
+    2 ** 32,
+    2 ** 53,
+    1e300,
+    'sigmoid',
+    'adam',
+    [1, 2],
+    [[1]],
+    { type: 'sgd' },
+    [0, 0, 0, 0],
+  ),
+  fc
+    .constantFrom<() => unknown>(
+      () => deeplyNested(100_000),
+      () => new Array(100_000).fill(0),
+      () => ({ a: { b: { c: [1, { d: null }] } } }),
+    )
     .map((make) => make()),
 );
 
 /** Where a damaged checkpoint is damaged. */
 const FILE_PATHS: (string | number)[][] = [
-  ['format'], ['version'], ['layers'], ['layers', 0], ['layers', 1], ['learningRate'], ['activation'], ['outputActivation'], ['loss'], ['seed'],
-  ['optimizer'], ['optimizer', 'type'], ['optimizer', 'momentum'], ['optimizer', 'nesterov'], ['optimizer', 'beta1'], ['optimizer', 'epsilon'],
-  ['l2'], ['clipNorm'], ['init'], ['weights'], ['weights', 0], ['weights', 0, 0], ['weights', 0, 0, 0], ['biases'], ['biases', 0], ['biases', 0, 0],
-  ['trainingState'], ['trainingState', 'epoch'], ['trainingState', 'rng'], ['trainingState', 'rng', 0], ['trainingState', 'step'],
-  ['trainingState', 'beta1Power'], ['trainingState', 'beta2Power'], ['trainingState', 'moments'], ['trainingState', 'moments', 0], ['checksum'],
-  ['extra'], ['__proto__'], ['constructor'],
+  ['format'],
+  ['version'],
+  ['layers'],
+  ['layers', 0],
+  ['layers', 1],
+  ['learningRate'],
+  ['activation'],
+  ['outputActivation'],
+  ['loss'],
+  ['seed'],
+  ['optimizer'],
+  ['optimizer', 'type'],
+  ['optimizer', 'momentum'],
+  ['optimizer', 'nesterov'],
+  ['optimizer', 'beta1'],
+  ['optimizer', 'epsilon'],
+  ['l2'],
+  ['clipNorm'],
+  ['init'],
+  ['weights'],
+  ['weights', 0],
+  ['weights', 0, 0],
+  ['weights', 0, 0, 0],
+  ['biases'],
+  ['biases', 0],
+  ['biases', 0, 0],
+  ['trainingState'],
+  ['trainingState', 'epoch'],
+  ['trainingState', 'rng'],
+  ['trainingState', 'rng', 0],
+  ['trainingState', 'step'],
+  ['trainingState', 'beta1Power'],
+  ['trainingState', 'beta2Power'],
+  ['trainingState', 'moments'],
+  ['trainingState', 'moments', 0],
+  ['checksum'],
+  ['extra'],
+  ['__proto__'],
+  ['constructor'],
 ];
 
-export interface FileEdit { path: (string | number)[]; value?: unknown; remove: boolean }
+export interface FileEdit {
+  path: (string | number)[];
+  value?: unknown;
+  remove: boolean;
+}
 
-export const fileEdit: fc.Arbitrary<FileEdit> = fc.record({ path: fc.constantFrom(...FILE_PATHS), value: fileJunk, remove: fc.boolean() });
+export const fileEdit: fc.Arbitrary<FileEdit> = fc.record({
+  path: fc.constantFrom(...FILE_PATHS),
+  value: fileJunk,
+  remove: fc.boolean(),
+});
 
 /** How a checkpoint reaches fromJSON: its keys in another order, its checksum kept or recomputed, as an object or a string. */
 export const fileDelivery = fc.record({
@@ -387,7 +625,13 @@ export function reordered(value: unknown, seed: number): unknown {
     [keys[i], keys[j]] = [keys[j], keys[i]];
   }
   const out: Record<string, unknown> = {};
-  for (const k of keys) Object.defineProperty(out, k, { value: reordered((value as Record<string, unknown>)[k], seed + 1), enumerable: true, writable: true, configurable: true });
+  for (const k of keys)
+    Object.defineProperty(out, k, {
+      value: reordered((value as Record<string, unknown>)[k], seed + 1),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   return out;
 }
 
@@ -409,10 +653,14 @@ export function fileText(file: unknown): string {
   const deep: number[] = [];
   const text = JSON.stringify(file, (_key, v: unknown) => {
     if (typeof v === 'bigint') return Number(v);
-    if (Array.isArray(v) && v.length === 1 && Array.isArray(v[0]) && depthOf(v) > 1000) return `\u0000deep${deep.push(depthOf(v)) - 1}`;
+    if (Array.isArray(v) && v.length === 1 && Array.isArray(v[0]) && depthOf(v) > 1000)
+      return `\u0000deep${deep.push(depthOf(v)) - 1}`;
     return v;
   });
-  return text.replace(/"\\u0000deep(\d+)"/g, (_m, i: string) => '['.repeat(deep[Number(i)]) + ']'.repeat(deep[Number(i)]));
+  return text.replace(
+    /"\\u0000deep(\d+)"/g,
+    (_m, i: string) => '['.repeat(deep[Number(i)]) + ']'.repeat(deep[Number(i)]),
+  );
 }
 
 function depthOf(value: unknown): number {
@@ -439,27 +687,42 @@ export const weightsEdit: fc.Arbitrary<WeightsEdit> = fc.record({
 /** setWeights's argument, from the network's own weights: edited, wrapped, or replaced by junk. */
 export const weightsArgument = fc.oneof(
   { weight: 6, arbitrary: fc.array(weightsEdit, { maxLength: 2 }).map((edits) => ({ edits })) },
-  { weight: 1, arbitrary: fc.constantFrom('weights only', 'biases only', 'stray key', '__proto__', 'Object.create(null)', 'Proxy').map((wrap) => ({ wrap })) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .constantFrom('weights only', 'biases only', 'stray key', '__proto__', 'Object.create(null)', 'Proxy')
+      .map((wrap) => ({ wrap })),
+  },
   { weight: 1, arbitrary: junk.map((replace) => ({ replace })) },
 );
 
 export type WeightsArgument = { edits: WeightsEdit[] } | { wrap: string } | { replace: unknown };
 
-export function applyWeightsArgument(w: { weights: number[][][]; biases: number[][] }, argument: WeightsArgument): unknown {
+export function applyWeightsArgument(
+  w: { weights: number[][][]; biases: number[][] },
+  argument: WeightsArgument,
+): unknown {
   if ('replace' in argument) return argument.replace;
   if ('wrap' in argument) {
     switch (argument.wrap) {
-      case 'weights only': return { weights: w.weights };
-      case 'biases only': return { biases: w.biases };
-      case 'stray key': return { ...w, extra: 1 };
-      case '__proto__': return JSON.parse(`{"__proto__": {"polluted": true}, ${JSON.stringify(w).slice(1)}`) as unknown;
-      case 'Object.create(null)': return Object.assign(Object.create(null) as object, w);
-      default: return new Proxy(w, {});
+      case 'weights only':
+        return { weights: w.weights };
+      case 'biases only':
+        return { biases: w.biases };
+      case 'stray key':
+        return { ...w, extra: 1 };
+      case '__proto__':
+        return JSON.parse(`{"__proto__": {"polluted": true}, ${JSON.stringify(w).slice(1)}`) as unknown;
+      case 'Object.create(null)':
+        return Object.assign(Object.create(null) as object, w);
+      default:
+        return new Proxy(w, {});
     }
   }
   const root: Record<string, unknown> = { ...w };
   for (const { target, path, op, value } of argument.edits) {
-    let parent: Record<string | number, unknown> = root, slot: string | number = target;
+    let parent: Record<string | number, unknown> = root,
+      slot: string | number = target;
     for (const step of path.slice(0, -1)) {
       const node: unknown = parent[slot];
       if (!Array.isArray(node) || isLying(node) || node.length === 0 || !Array.isArray(node[step % node.length])) break;
@@ -474,14 +737,28 @@ export function applyWeightsArgument(w: { weights: number[][][]; biases: number[
     else if (op === 'delete') delete copy[at];
     else if (op === 'push') copy.push(value);
     else if (op === 'pop') copy.pop();
-    const float32 = (values: unknown[]): Float32Array => Float32Array.from(values, (v) => (typeof v === 'number' ? v : NaN));
-    parent[slot] = op === 'typed'
-      ? (Array.isArray(copy[0]) ? { data: float32(copy.flat()), rows: copy.length, cols: (copy[0] as unknown[]).length } : float32(copy))
-      : op === 'claimingLength' ? claimingLength(copy, 1e8) : copy;
+    const float32 = (values: unknown[]): Float32Array =>
+      Float32Array.from(values, (v) => (typeof v === 'number' ? v : NaN));
+    parent[slot] =
+      op === 'typed'
+        ? Array.isArray(copy[0])
+          ? { data: float32(copy.flat()), rows: copy.length, cols: (copy[0] as unknown[]).length }
+          : float32(copy)
+        : op === 'claimingLength'
+          ? claimingLength(copy, 1e8)
+          : copy;
   }
   return root;
 }
 
 /** How fitAsync's signal behaves: absent, aborted before the call, aborted on the first progress, duck-typed, or junk. */
-export const signalKind = fc.constantFrom('none', 'none', 'aborted', 'abortedWithoutReason', 'abortOnProgress', 'duckTyped', 'junk');
+export const signalKind = fc.constantFrom(
+  'none',
+  'none',
+  'aborted',
+  'abortedWithoutReason',
+  'abortOnProgress',
+  'duckTyped',
+  'junk',
+);
 export type SignalKind = 'none' | 'aborted' | 'abortedWithoutReason' | 'abortOnProgress' | 'duckTyped' | 'junk';

@@ -6,9 +6,31 @@ import { withChecksum } from '../src/checkpoint.js';
 import * as source from '../src/index.js';
 import type { NetworkJSON, NetworkOptions } from '../src/index.js';
 import {
-  applyFileEdit, applyWeightsArgument, CallerError, capAllocations, claimingLength, cleanRows, cleanTargets, createArgument, fileDelivery,
-  fileEdit, fileText, fitOptions, junk, matrix, named, networkOptions, readBudget, reordered, sharedRows, signalKind, targets,
-  weightsArgument, type FileEdit, type SignalKind, type WeightsArgument,
+  applyFileEdit,
+  applyWeightsArgument,
+  CallerError,
+  capAllocations,
+  claimingLength,
+  cleanRows,
+  cleanTargets,
+  createArgument,
+  fileDelivery,
+  fileEdit,
+  fileText,
+  fitOptions,
+  junk,
+  matrix,
+  named,
+  networkOptions,
+  readBudget,
+  reordered,
+  sharedRows,
+  signalKind,
+  targets,
+  weightsArgument,
+  type FileEdit,
+  type SignalKind,
+  type WeightsArgument,
 } from './fuzz-arbitraries.js';
 import { ENGINES, testRandom } from './helpers.js';
 
@@ -65,7 +87,9 @@ function probeRows(inputs: number): number[][] {
 function stateOf(net: Net): State {
   try {
     return {
-      json: JSON.stringify(net.toJSON({ trainingState: true })), epoch: net.epoch, learningRate: net.learningRate,
+      json: JSON.stringify(net.toJSON({ trainingState: true })),
+      epoch: net.epoch,
+      learningRate: net.learningRate,
       probe: hex((net.predict(probeRows(net.layers[0])) as number[][]).flat()),
     };
   } catch (e) {
@@ -83,7 +107,9 @@ function expectUnchanged(net: Net, before: State, when: string): void {
   const after = stateOf(net);
   const changed = (Object.keys(before) as (keyof State)[]).filter((k) => after[k] !== before[k]);
   if (changed.length > 0) {
-    fail(`${when}, the network changed: ${changed.join(', ')}${changed.includes('json') ? ` (${firstDifference(before.json, after.json)})` : ''}`);
+    fail(
+      `${when}, the network changed: ${changed.join(', ')}${changed.includes('json') ? ` (${firstDifference(before.json, after.json)})` : ''}`,
+    );
   }
 }
 
@@ -99,7 +125,9 @@ class Hung extends Error {
 
 async function settles<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Hung(`the promise did not settle within ${ms} ms`)), ms); });
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Hung(`the promise did not settle within ${ms} ms`)), ms);
+  });
   try {
     return await Promise.race([promise, late]);
   } finally {
@@ -129,11 +157,17 @@ type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
  * returns a valid value; quickly, without gigabytes, without walking a lying value, without polluting prototypes.
  * Each property then checks that the network still trains bit for bit like a twin restored from its checkpoint.
  */
-async function expectTypedOrValid<T>(lib: Lib, net: Net | undefined, call: () => T | Promise<T>, expectation: Expectation<T> = {}): Promise<Outcome<T>> {
+async function expectTypedOrValid<T>(
+  lib: Lib,
+  net: Net | undefined,
+  call: () => T | Promise<T>,
+  expectation: Expectation<T> = {},
+): Promise<Outcome<T>> {
   const before = net && stateOf(net);
   const buffers = process.memoryUsage().arrayBuffers;
   const started = performance.now();
-  let outcome: Outcome<T>, waited = false;
+  let outcome: Outcome<T>,
+    waited = false;
   readBudget.reads = 0;
   readBudget.limit = READ_LIMIT;
   const uncap = capAllocations(ALLOCATION_CAP);
@@ -147,7 +181,8 @@ async function expectTypedOrValid<T>(lib: Lib, net: Net | undefined, call: () =>
     uncap();
     readBudget.limit = Infinity;
   }
-  const ms = performance.now() - started, grown = process.memoryUsage().arrayBuffers - buffers;
+  const ms = performance.now() - started,
+    grown = process.memoryUsage().arrayBuffers - buffers;
   if (!outcome.ok) {
     const { error } = outcome;
     if (error instanceof lib.BackpropError) expectWellFormed(lib, error);
@@ -174,17 +209,25 @@ async function expectTypedOrValid<T>(lib: Lib, net: Net | undefined, call: () =>
 
 function expectWellFormed(lib: Lib, e: source.BackpropError): void {
   if (typeof e.message !== 'string' || e.message.trim() === '') fail(`a ${e.name} with an empty message`);
-  if (e instanceof lib.ValueError && !(typeof e.option === 'string' && e.option !== '')) fail(`a ValueError without its option: ${e.message}`);
-  if (e instanceof lib.ShapeError && !(typeof e.argument === 'string' && e.argument !== '')) fail(`a ShapeError without its argument: ${e.message}`);
-  if (e instanceof lib.DivergenceError && !(Number.isInteger(e.epoch) && e.epoch >= 0)) fail(`a DivergenceError with epoch ${e.epoch}`);
+  if (e instanceof lib.ValueError && !(typeof e.option === 'string' && e.option !== ''))
+    fail(`a ValueError without its option: ${e.message}`);
+  if (e instanceof lib.ShapeError && !(typeof e.argument === 'string' && e.argument !== ''))
+    fail(`a ShapeError without its argument: ${e.message}`);
+  if (e instanceof lib.DivergenceError && !(Number.isInteger(e.epoch) && e.epoch >= 0))
+    fail(`a DivergenceError with epoch ${e.epoch}`);
 }
 
 /** Fixed small data for a network: what twins are trained on. */
 function fixedData(net: Net): { X: number[][]; y: number[][] } {
-  const inputs = net.layers[0], outputs = net.layers[net.layers.length - 1];
+  const inputs = net.layers[0],
+    outputs = net.layers[net.layers.length - 1];
   const r = testRandom(5);
   const X = Array.from({ length: 6 }, () => Array.from({ length: inputs }, () => r() * 2 - 1));
-  const y = X.map((_, i) => Array.from({ length: outputs }, (_, j) => (net.outputActivation === 'softmax' ? Number(j === i % outputs) : 0.1 + 0.8 * r())));
+  const y = X.map((_, i) =>
+    Array.from({ length: outputs }, (_, j) =>
+      net.outputActivation === 'softmax' ? Number(j === i % outputs) : 0.1 + 0.8 * r(),
+    ),
+  );
   return { X, y };
 }
 
@@ -215,7 +258,10 @@ async function expectTrainsLikeTwin(lib: Lib, net: Net): Promise<void> {
   // The checksums cover every field; the text, for the difference, only when it fits in one string.
   const [mine, theirs] = [net, twin].map((n) => n.toJSON({ trainingState: true }));
   if (mine.checksum !== theirs.checksum) {
-    const difference = net.layers.reduce((s, w) => s + w, 0) < 10_000 ? firstDifference(JSON.stringify(theirs), JSON.stringify(mine)) : 'checksums differ';
+    const difference =
+      net.layers.reduce((s, w) => s + w, 0) < 10_000
+        ? firstDifference(JSON.stringify(theirs), JSON.stringify(mine))
+        : 'checksums differ';
     fail(`after the same fit it differs from a twin restored from its checkpoint: ${difference}`);
   }
   twin.dispose();
@@ -247,7 +293,8 @@ function readRow(value: unknown, cols: number, what: string): number[] | string 
   const row: number[] = [];
   for (let c = 0; c < cols; c++) {
     const v: unknown = value[c];
-    if (typeof v !== 'number' || !Number.isFinite(Math.fround(v))) return `${what}[${c}] is ${show(v)}, not a finite float32 number`;
+    if (typeof v !== 'number' || !Number.isFinite(Math.fround(v)))
+      return `${what}[${c}] is ${show(v)}, not a finite float32 number`;
     row.push(v);
   }
   return row;
@@ -258,8 +305,16 @@ function readMatrix(value: unknown, cols: number, flat: 'row' | 'column' | 'none
   if (typeof value === 'object' && value !== null && !Array.isArray(value) && !ArrayBuffer.isView(value)) {
     const { data, rows, cols: width } = value as { data?: unknown; rows?: unknown; cols?: unknown };
     if (!numericView(data)) return { bad: `${show(value)} is no matrix` };
-    if (typeof rows !== 'number' || !Number.isInteger(rows) || rows < 1 || width !== cols || data.length !== rows * cols) {
-      return { bad: `a typed matrix of ${show(rows)} × ${show(width)} holding ${data.length} values, for ${cols} columns` };
+    if (
+      typeof rows !== 'number' ||
+      !Number.isInteger(rows) ||
+      rows < 1 ||
+      width !== cols ||
+      data.length !== rows * cols
+    ) {
+      return {
+        bad: `a typed matrix of ${show(rows)} × ${show(width)} holding ${data.length} values, for ${cols} columns`,
+      };
     }
     const out: number[][] = [];
     for (let r = 0; r < rows; r++) {
@@ -305,7 +360,8 @@ function readTargets(y: unknown, outputs: number, xForm: 'rows' | 'typed' | 'vec
     const rows: number[][] = [];
     for (let r = 0; r < y.length; r++) {
       const c: unknown = y[r];
-      if (typeof c !== 'number' || !Number.isInteger(c) || c < 0 || c >= outputs) return { bad: `class ${r} is ${show(c)}` };
+      if (typeof c !== 'number' || !Number.isInteger(c) || c < 0 || c >= outputs)
+        return { bad: `class ${r} is ${show(c)}` };
       rows.push(Array.from({ length: outputs }, (_, j) => Number(j === c)));
     }
     return { rows, form: 'rows' };
@@ -313,7 +369,12 @@ function readTargets(y: unknown, outputs: number, xForm: 'rows' | 'typed' | 'vec
   return readMatrix(y, outputs, xForm === 'vector' ? 'row' : outputs === 1 ? 'column' : 'none');
 }
 
-function readPair(net: Net, X: unknown, y: unknown, flat: 'row' | 'none'): { x: number[][]; t: number[][]; form: string } | { bad: string } {
+function readPair(
+  net: Net,
+  X: unknown,
+  y: unknown,
+  flat: 'row' | 'none',
+): { x: number[][]; t: number[][]; form: string } | { bad: string } {
   const x = readMatrix(X, net.layers[0], flat);
   if ('bad' in x) return { bad: `X: ${x.bad}` };
   const t = readTargets(y, net.layers[net.layers.length - 1], x.form, net.outputActivation === 'softmax');
@@ -323,7 +384,8 @@ function readPair(net: Net, X: unknown, y: unknown, flat: 'row' | 'none'): { x: 
 }
 
 function numbers(value: unknown, length: number, what: string): number[] {
-  if (!Array.isArray(value) || value.length !== length || !value.every((v) => typeof v === 'number')) fail(`${what} is ${show(value)}, not ${length} numbers`);
+  if (!Array.isArray(value) || value.length !== length || !value.every((v) => typeof v === 'number'))
+    fail(`${what} is ${show(value)}, not ${length} numbers`);
   return value as number[];
 }
 
@@ -332,7 +394,12 @@ function predictionValues(value: unknown, form: string, rows: number, outputs: n
   if (form === 'vector') return numbers(value, outputs, 'the prediction of one sample');
   if (form === 'typed') {
     const m = value as { data?: unknown; rows?: unknown; cols?: unknown };
-    if (!(m?.data instanceof Float32Array) || m.rows !== rows || m.cols !== outputs || m.data.length !== rows * outputs) {
+    if (
+      !(m?.data instanceof Float32Array) ||
+      m.rows !== rows ||
+      m.cols !== outputs ||
+      m.data.length !== rows * outputs
+    ) {
       fail(`the prediction of a typed matrix is ${show(value)}`);
     }
     return Array.from(m.data);
@@ -353,7 +420,9 @@ function expectLoss(net: Net, value: unknown, what: string): void {
 }
 
 function expectSame(a: unknown, b: unknown, what: string): void {
-  const [sa, sb] = [a, b].map((v) => String(JSON.stringify(v, (_k, x: unknown) => (typeof x === 'number' ? hex([x]) + String(x) : x))));
+  const [sa, sb] = [a, b].map((v) =>
+    String(JSON.stringify(v, (_k, x: unknown) => (typeof x === 'number' ? hex([x]) + String(x) : x))),
+  );
   if (sa !== sb) fail(`${what}: ${firstDifference(sb, sa)}`);
 }
 
@@ -363,27 +432,37 @@ function expectPrediction(net: Net, X: unknown, value: unknown): void {
   const outputs = net.layers[net.layers.length - 1];
   const got = predictionValues(value, x.form, x.rows.length, outputs);
   expectFinite(got, 'the prediction');
-  if (hex(got) !== hex((net.predict(x.rows) as number[][]).flat())) fail('predict differs from predict of the same rows as number[][]');
+  if (hex(got) !== hex((net.predict(x.rows) as number[][]).flat()))
+    fail('predict differs from predict of the same rows as number[][]');
 }
 
 function expectClasses(net: Net, X: unknown, value: unknown): void {
   const x = readMatrix(X, net.layers[0], 'row');
   if ('bad' in x) fail(`predictClass accepted malformed X (${x.bad})`);
   const classes = numbers(value, x.rows.length, 'predictClass');
-  if (!classes.every((c) => Number.isInteger(c) && c >= 0 && c < Math.max(2, net.layers[net.layers.length - 1]))) fail(`classes ${show(classes)}`);
-  expectSame(classes, net.predictClass(x.rows), 'predictClass differs from predictClass of the same rows as number[][]');
+  if (!classes.every((c) => Number.isInteger(c) && c >= 0 && c < Math.max(2, net.layers[net.layers.length - 1])))
+    fail(`classes ${show(classes)}`);
+  expectSame(
+    classes,
+    net.predictClass(x.rows),
+    'predictClass differs from predictClass of the same rows as number[][]',
+  );
 }
 
 /** { weights, biases } as the network's shapes require, read like data, or why not. */
 function readWeights(value: unknown, layers: number[]): { weights: number[][][]; biases: number[][] } | string {
   const w = value as { weights?: unknown; biases?: unknown } | null;
-  if (typeof w !== 'object' || w === null || !Array.isArray(w.weights) || !Array.isArray(w.biases)) return `${show(value)} is not { weights, biases }`;
+  if (typeof w !== 'object' || w === null || !Array.isArray(w.weights) || !Array.isArray(w.biases))
+    return `${show(value)} is not { weights, biases }`;
   const L = layers.length - 1;
-  if (w.weights.length !== L || w.biases.length !== L) return `${w.weights.length} weight matrices and ${w.biases.length} bias vectors`;
-  const weights: number[][][] = [], biases: number[][] = [];
+  if (w.weights.length !== L || w.biases.length !== L)
+    return `${w.weights.length} weight matrices and ${w.biases.length} bias vectors`;
+  const weights: number[][][] = [],
+    biases: number[][] = [];
   for (let l = 0; l < L; l++) {
     const m = readMatrix(w.weights[l], layers[l], 'none');
-    if ('bad' in m || m.rows.length !== layers[l + 1]) return `weights[${l}]: ${'bad' in m ? m.bad : `${m.rows.length} rows`}`;
+    if ('bad' in m || m.rows.length !== layers[l + 1])
+      return `weights[${l}]: ${'bad' in m ? m.bad : `${m.rows.length} rows`}`;
     const b = readMatrix(w.biases[l], layers[l + 1], 'row');
     if ('bad' in b || b.rows.length !== 1) return `biases[${l}]: ${'bad' in b ? b.bad : `${b.rows.length} rows`}`;
     weights.push(m.rows);
@@ -392,23 +471,39 @@ function readWeights(value: unknown, layers: number[]): { weights: number[][][];
   return { weights, biases };
 }
 
-const flatWeights = (w: { weights: number[][][]; biases: number[][] }): number[] => [...w.weights.flat(2), ...w.biases.flat()];
+const flatWeights = (w: { weights: number[][][]; biases: number[][] }): number[] => [
+  ...w.weights.flat(2),
+  ...w.biases.flat(),
+];
 
-function expectHistory(net: Net, history: unknown, options: unknown, before: State | undefined): asserts history is source.FitHistory {
+function expectHistory(
+  net: Net,
+  history: unknown,
+  options: unknown,
+  before: State | undefined,
+): asserts history is source.FitHistory {
   const h = history as source.FitHistory;
-  const requested = typeof (options as { epochs?: unknown } | null)?.epochs === 'number' ? (options as { epochs: number }).epochs : 1000;
-  if (typeof h !== 'object' || h === null || !Number.isInteger(h.epochs) || h.epochs < 1 || h.epochs > requested) fail(`the history is ${show(history)}`);
+  const requested =
+    typeof (options as { epochs?: unknown } | null)?.epochs === 'number'
+      ? (options as { epochs: number }).epochs
+      : 1000;
+  if (typeof h !== 'object' || h === null || !Number.isInteger(h.epochs) || h.epochs < 1 || h.epochs > requested)
+    fail(`the history is ${show(history)}`);
   numbers(h.loss, h.epochs, 'history.loss').forEach((v, i) => expectLoss(net, v, `history.loss[${i}]`));
-  if (h.valLoss) numbers(h.valLoss, h.epochs, 'history.valLoss').forEach((v, i) => expectLoss(net, v, `history.valLoss[${i}]`));
+  if (h.valLoss)
+    numbers(h.valLoss, h.epochs, 'history.valLoss').forEach((v, i) => expectLoss(net, v, `history.valLoss[${i}]`));
   for (const key of ['accuracy', 'valAccuracy'] as const) {
-    if (h[key] && !numbers(h[key], h.epochs, `history.${key}`).every((v) => v >= 0 && v <= 1)) fail(`history.${key} is ${show(h[key])}`);
+    if (h[key] && !numbers(h[key], h.epochs, `history.${key}`).every((v) => v >= 0 && v <= 1))
+      fail(`history.${key} is ${show(h[key])}`);
   }
-  if (before && net.epoch !== before.epoch + h.epochs) fail(`net.epoch went from ${before.epoch} to ${net.epoch} over ${h.epochs} epochs`);
+  if (before && net.epoch !== before.epoch + h.epochs)
+    fail(`net.epoch went from ${before.epoch} to ${net.epoch} over ${h.epochs} epochs`);
 }
 
 /** fit's options with validationData read as plain rows, for the twin that checks an accepted fit. */
 function plainOptions(net: Net, options: unknown, strip: string[] = []): unknown {
-  if (typeof options !== 'object' || options === null || Object.getPrototypeOf(options) !== Object.prototype) return options;
+  if (typeof options !== 'object' || options === null || Object.getPrototypeOf(options) !== Object.prototype)
+    return options;
   const o: Record<string, unknown> = { ...options };
   for (const key of strip) delete o[key];
   const v = o.validationData;
@@ -421,7 +516,16 @@ function plainOptions(net: Net, options: unknown, strip: string[] = []): unknown
 }
 
 /** An accepted fit (or fitAsync) gives what fit gives on a twin of the network as it was, on the same rows as number[][]. */
-async function expectFitLikeTwin(lib: Lib, net: Net, X: unknown, y: unknown, options: unknown, history: unknown, before: State | undefined, strip: string[] = []): Promise<void> {
+async function expectFitLikeTwin(
+  lib: Lib,
+  net: Net,
+  X: unknown,
+  y: unknown,
+  options: unknown,
+  history: unknown,
+  before: State | undefined,
+  strip: string[] = [],
+): Promise<void> {
   expectHistory(net, history, options, before);
   const pair = readPair(net, X, y, 'none');
   if ('bad' in pair) fail(`fit accepted malformed data (${pair.bad})`);
@@ -434,7 +538,11 @@ async function expectFitLikeTwin(lib: Lib, net: Net, X: unknown, y: unknown, opt
     fail(`fit refuses what this call accepted, on the same rows as number[][]: ${describeError(e)}`);
   }
   expectSame(history, again, 'the history differs from fit on the same rows as number[][]');
-  expectSame(net.toJSON({ trainingState: true }), twin.toJSON({ trainingState: true }), 'the weights differ from fit on the same rows as number[][]');
+  expectSame(
+    net.toJSON({ trainingState: true }),
+    twin.toJSON({ trainingState: true }),
+    'the weights differ from fit on the same rows as number[][]',
+  );
   twin.dispose();
 }
 
@@ -452,7 +560,8 @@ type Step =
   | { entry: 'toJSON'; options: unknown }
   | { entry: 'getWeights'; args: unknown[] };
 
-const positiveFloat32 = (v: unknown): boolean => typeof v === 'number' && Math.fround(v) > 0 && Number.isFinite(Math.fround(v));
+const positiveFloat32 = (v: unknown): boolean =>
+  typeof v === 'number' && Math.fround(v) > 0 && Number.isFinite(Math.fround(v));
 
 async function checkedStep(lib: Lib, net: Net, step: Step): Promise<void> {
   const any = net as unknown as Record<string, (...args: unknown[]) => unknown>;
@@ -461,7 +570,8 @@ async function checkedStep(lib: Lib, net: Net, step: Step): Promise<void> {
     case 'predictClass': {
       const { entry, X } = step;
       await expectTypedOrValid(lib, net, () => any[entry](X), {
-        readOnly: true, valid: (value) => (entry === 'predict' ? expectPrediction(net, X, value) : expectClasses(net, X, value)),
+        readOnly: true,
+        valid: (value) => (entry === 'predict' ? expectPrediction(net, X, value) : expectClasses(net, X, value)),
       });
       return;
     }
@@ -481,7 +591,8 @@ async function checkedStep(lib: Lib, net: Net, step: Step): Promise<void> {
           if (entry === 'evaluate') {
             const e = value as { loss: unknown; accuracy?: unknown };
             expectLoss(net, e.loss, 'evaluate().loss');
-            if ('accuracy' in e && !(typeof e.accuracy === 'number' && e.accuracy >= 0 && e.accuracy <= 1)) fail(`evaluate().accuracy is ${show(e.accuracy)}`);
+            if ('accuracy' in e && !(typeof e.accuracy === 'number' && e.accuracy >= 0 && e.accuracy <= 1))
+              fail(`evaluate().accuracy is ${show(e.accuracy)}`);
           } else if (entry === 'computeGradients') {
             const g = value as source.Weights & { loss: unknown };
             expectLoss(net, g.loss, 'computeGradients().loss');
@@ -491,10 +602,17 @@ async function checkedStep(lib: Lib, net: Net, step: Step): Promise<void> {
             expectLoss(net, value, `${entry}()`);
           }
           const reference = steps ? await restore(lib, net, before!.json) : net;
-          const again = (reference as unknown as Record<string, (...args: unknown[]) => unknown>)[entry](pair.x, pair.t);
+          const again = (reference as unknown as Record<string, (...args: unknown[]) => unknown>)[entry](
+            pair.x,
+            pair.t,
+          );
           expectSame(value, again, `${entry} differs from ${entry} of the same rows as number[][]`);
           if (steps) {
-            expectSame(net.toJSON({ trainingState: true }), reference.toJSON({ trainingState: true }), `${entry} steps unlike ${entry} of the same rows as number[][]`);
+            expectSame(
+              net.toJSON({ trainingState: true }),
+              reference.toJSON({ trainingState: true }),
+              `${entry} steps unlike ${entry} of the same rows as number[][]`,
+            );
             reference.dispose();
           }
         },
@@ -515,19 +633,29 @@ async function checkedStep(lib: Lib, net: Net, step: Step): Promise<void> {
         valid: () => {
           const expected = readWeights(weights, net.layers);
           if (typeof expected === 'string') fail(`setWeights accepted malformed weights (${expected})`);
-          if (hex(flatWeights(net.getWeights())) !== hex(flatWeights(expected))) fail('getWeights() after setWeights(w) is not w');
+          if (hex(flatWeights(net.getWeights())) !== hex(flatWeights(expected)))
+            fail('getWeights() after setWeights(w) is not w');
         },
       });
       return;
     }
     case 'learningRate': {
       const { value } = step;
-      await expectTypedOrValid(lib, net, () => { net.learningRate = value as number; }, {
-        valid: () => {
-          if (!positiveFloat32(value)) fail(`learningRate accepted ${show(value)}, which is not a positive finite float32 number`);
-          if (!Object.is(net.learningRate, value)) fail(`learningRate reads ${net.learningRate} after being set to ${show(value)}`);
+      await expectTypedOrValid(
+        lib,
+        net,
+        () => {
+          net.learningRate = value as number;
         },
-      });
+        {
+          valid: () => {
+            if (!positiveFloat32(value))
+              fail(`learningRate accepted ${show(value)}, which is not a positive finite float32 number`);
+            if (!Object.is(net.learningRate, value))
+              fail(`learningRate reads ${net.learningRate} after being set to ${show(value)}`);
+          },
+        },
+      );
       return;
     }
     case 'toJSON': {
@@ -535,10 +663,14 @@ async function checkedStep(lib: Lib, net: Net, step: Step): Promise<void> {
       await expectTypedOrValid(lib, net, () => net.toJSON(options as never), {
         readOnly: true,
         valid: async (json) => {
-          if (typeof json !== 'object' || json === null || typeof json.checksum !== 'string') fail(`toJSON returned ${show(json)}`);
+          if (typeof json !== 'object' || json === null || typeof json.checksum !== 'string')
+            fail(`toJSON returned ${show(json)}`);
           expectSame(json.layers, net.layers, 'toJSON().layers');
-          const copy = await lib.NeuralNetwork.fromJSON(JSON.stringify(json), { engine: net.engine }).catch((e: unknown) => fail(`fromJSON refuses toJSON()'s output: ${describeError(e)}`));
-          if (hex((copy.predict(probeRows(net.layers[0])) as number[][]).flat()) !== stateOf(net).probe) fail('fromJSON(toJSON()) predicts otherwise');
+          const copy = await lib.NeuralNetwork.fromJSON(JSON.stringify(json), { engine: net.engine }).catch(
+            (e: unknown) => fail(`fromJSON refuses toJSON()'s output: ${describeError(e)}`),
+          );
+          if (hex((copy.predict(probeRows(net.layers[0])) as number[][]).flat()) !== stateOf(net).probe)
+            fail('fromJSON(toJSON()) predicts otherwise');
           copy.dispose();
         },
       });
@@ -561,51 +693,97 @@ async function checkedStep(lib: Lib, net: Net, step: Step): Promise<void> {
 // Arguments of each entry point for a network made with options `o`.
 
 const rowCount = fc.integer({ min: 1, max: 6 });
-const sizes = (o: NetworkOptions): { inputs: number; outputs: number } => ({ inputs: o.layers[0], outputs: o.layers[o.layers.length - 1] });
+const sizes = (o: NetworkOptions): { inputs: number; outputs: number } => ({
+  inputs: o.layers[0],
+  outputs: o.layers[o.layers.length - 1],
+});
 
 /** X and y, usually with as many rows as each other. */
 function dataPair(o: NetworkOptions): fc.Arbitrary<{ X: unknown; y: unknown }> {
   const { inputs, outputs } = sizes(o);
-  return fc.tuple(rowCount, fc.oneof({ weight: 6, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.constantFrom(-1, 1) }))
+  return fc
+    .tuple(
+      rowCount,
+      fc.oneof({ weight: 6, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.constantFrom(-1, 1) }),
+    )
     .chain(([n, skew]) => fc.record({ X: matrix(inputs, n), y: targets(outputs, Math.max(1, n + skew)) }));
 }
 
 /** Well-formed X and y, so that the options are what is on trial. */
 function cleanPair(o: NetworkOptions): fc.Arbitrary<{ X: number[][]; y: unknown }> {
   const { inputs, outputs } = sizes(o);
-  return rowCount.chain((n) => fc.record({ X: cleanRows(inputs, n), y: cleanTargets(outputs, n, o.outputActivation === 'softmax') }));
+  return rowCount.chain((n) =>
+    fc.record({ X: cleanRows(inputs, n), y: cleanTargets(outputs, n, o.outputActivation === 'softmax') }),
+  );
 }
 
 const validationData = (o: NetworkOptions): fc.Arbitrary<unknown> =>
-  fc.oneof({ weight: 3, arbitrary: cleanPair(o).map(({ X, y }) => [X, y]) }, { weight: 1, arbitrary: dataPair(o).map(({ X, y }) => [X, y]) });
+  fc.oneof(
+    { weight: 3, arbitrary: cleanPair(o).map(({ X, y }) => [X, y]) },
+    { weight: 1, arbitrary: dataPair(o).map(({ X, y }) => [X, y]) },
+  );
 
 const stepsFor = (o: NetworkOptions): Record<string, fc.Arbitrary<Step>> => ({
-  predict: fc.record({ entry: fc.constantFrom('predict', 'predictClass'), X: rowCount.chain((n) => matrix(sizes(o).inputs, n)) }),
-  pair: fc.tuple(fc.constantFrom<PairEntry>('calculateLoss', 'calculate_loss', 'evaluate', 'computeGradients'), dataPair(o)).map(([entry, d]) => ({ entry, ...d })),
-  fitPartial: fc.tuple(fc.constantFrom<PairEntry>('fitPartial', 'fit_partial'), dataPair(o)).map(([entry, d]) => ({ entry, ...d })),
-  fitData: dataPair(o).map((d) => ({ entry: 'fit' as const, ...d, options: { epochs: 2, batchSize: 2, shuffle: true, displayUpdate: 0 } })),
-  fitOptions: fc.tuple(cleanPair(o), fitOptions(validationData(o))).map(([d, options]) => ({ entry: 'fit' as const, ...d, options })),
+  predict: fc.record({
+    entry: fc.constantFrom('predict', 'predictClass'),
+    X: rowCount.chain((n) => matrix(sizes(o).inputs, n)),
+  }),
+  pair: fc
+    .tuple(fc.constantFrom<PairEntry>('calculateLoss', 'calculate_loss', 'evaluate', 'computeGradients'), dataPair(o))
+    .map(([entry, d]) => ({ entry, ...d })),
+  fitPartial: fc
+    .tuple(fc.constantFrom<PairEntry>('fitPartial', 'fit_partial'), dataPair(o))
+    .map(([entry, d]) => ({ entry, ...d })),
+  fitData: dataPair(o).map((d) => ({
+    entry: 'fit' as const,
+    ...d,
+    options: { epochs: 2, batchSize: 2, shuffle: true, displayUpdate: 0 },
+  })),
+  fitOptions: fc
+    .tuple(cleanPair(o), fitOptions(validationData(o)))
+    .map(([d, options]) => ({ entry: 'fit' as const, ...d, options })),
   setWeights: weightsArgument.map((weights) => ({ entry: 'setWeights' as const, weights })),
   learningRate: fc.oneof(fc.constantFrom(0.01, 0.3), junk).map((value) => ({ entry: 'learningRate' as const, value })),
-  toJSON: fc.oneof(fc.constantFrom<unknown>(undefined, {}, { trainingState: true }, { trainingState: false }, 'key', { trainingState: 'yes' },
-    { trainingstate: true }, { trainingState: true, extra: 1 }), junk).map((options) => ({ entry: 'toJSON' as const, options })),
+  toJSON: fc
+    .oneof(
+      fc.constantFrom<unknown>(
+        undefined,
+        {},
+        { trainingState: true },
+        { trainingState: false },
+        'key',
+        { trainingState: 'yes' },
+        { trainingstate: true },
+        { trainingState: true, extra: 1 },
+      ),
+      junk,
+    )
+    .map((options) => ({ entry: 'toJSON' as const, options })),
   getWeights: fc.array(junk, { maxLength: 2 }).map((args) => ({ entry: 'getWeights' as const, args })),
 });
 
 /** A network and one argument set for the entry points `kind` names. */
-const networkAnd = (kind: string): fc.Arbitrary<[NetworkOptions, Step]> => networkOptions.chain((o) => fc.tuple(fc.constant(o), stepsFor(o)[kind]));
+const networkAnd = (kind: string): fc.Arbitrary<[NetworkOptions, Step]> =>
+  networkOptions.chain((o) => fc.tuple(fc.constant(o), stepsFor(o)[kind]));
 
 // ---------------------------------------------------------------------------------------------
 // Properties.
 
 /** Where a damaged checkpoint comes from: a trained network's own toJSON, with or without its training state. */
-async function checkpointOf(engine: Engine, o: NetworkOptions, trainingState: boolean): Promise<{ net: Net; file: NetworkJSON }> {
+async function checkpointOf(
+  engine: Engine,
+  o: NetworkOptions,
+  trainingState: boolean,
+): Promise<{ net: Net; file: NetworkJSON }> {
   const net = await trainedNetwork(source, o, engine);
   return { net, file: net.toJSON({ trainingState }) };
 }
 
 /** The file as delivered: keys reordered, checksum kept, recomputed, dropped or junk, as an object or as text. */
-function deliver(file: Record<string, unknown>, delivery: { reorder?: number; checksum: string; asString: boolean }): unknown {
+function deliver(
+  file: Record<string, unknown>,
+  delivery: { reorder?: number; checksum: string; asString: boolean },
+): unknown {
   let out = delivery.reorder === undefined ? file : (reordered(file, delivery.reorder) as Record<string, unknown>);
   if (delivery.checksum === 'recompute') {
     const { checksum: _old, ...content } = out;
@@ -628,46 +806,88 @@ function expectRoundTrip(net: Net, delivered: unknown): void {
   const file = (typeof delivered === 'string' ? JSON.parse(delivered) : delivered) as Record<string, unknown>;
   const state = file.trainingState as Record<string, unknown> | undefined;
   const written = net.toJSON({ trainingState: state !== undefined }) as unknown as Record<string, unknown>;
-  const keys = (v: unknown): string | undefined => (typeof v === 'object' && v !== null && !Array.isArray(v) ? Object.keys(v).sort().join(', ') : undefined);
-  for (const [where, mine, theirs] of [['the file', file, written], ['optimizer', file.optimizer, written.optimizer], ['trainingState', state, written.trainingState]]) {
-    if (keys(mine) !== undefined && keys(mine) !== keys(theirs)) fail(`fromJSON accepted ${where} with the fields [${keys(mine)}]; toJSON writes [${keys(theirs)}]`);
+  const keys = (v: unknown): string | undefined =>
+    typeof v === 'object' && v !== null && !Array.isArray(v) ? Object.keys(v).sort().join(', ') : undefined;
+  for (const [where, mine, theirs] of [
+    ['the file', file, written],
+    ['optimizer', file.optimizer, written.optimizer],
+    ['trainingState', state, written.trainingState],
+  ]) {
+    if (keys(mine) !== undefined && keys(mine) !== keys(theirs))
+      fail(`fromJSON accepted ${where} with the fields [${keys(mine)}]; toJSON writes [${keys(theirs)}]`);
   }
-  for (const key of ['layers', 'learningRate', 'activation', 'outputActivation', 'loss', 'seed', 'l2', 'clipNorm', 'init']) {
-    if (file[key] !== undefined) expectSame(written[key], file[key], `fromJSON accepted ${key} ${show(file[key])} but the network has ${show(written[key])}`);
+  for (const key of [
+    'layers',
+    'learningRate',
+    'activation',
+    'outputActivation',
+    'loss',
+    'seed',
+    'l2',
+    'clipNorm',
+    'init',
+  ]) {
+    if (file[key] !== undefined)
+      expectSame(
+        written[key],
+        file[key],
+        `fromJSON accepted ${key} ${show(file[key])} but the network has ${show(written[key])}`,
+      );
   }
-  const optimizer = file.optimizer, wrote = written.optimizer as Record<string, unknown>;
+  const optimizer = file.optimizer,
+    wrote = written.optimizer as Record<string, unknown>;
   if (typeof optimizer === 'string') expectSame(wrote.type, optimizer, 'optimizer');
   else if (typeof optimizer === 'object' && optimizer !== null) {
-    for (const [k, v] of Object.entries(optimizer)) expectSame(wrote[k], v, `fromJSON accepted optimizer.${k} ${show(v)} but the network has ${show(wrote[k])}`);
+    for (const [k, v] of Object.entries(optimizer))
+      expectSame(wrote[k], v, `fromJSON accepted optimizer.${k} ${show(v)} but the network has ${show(wrote[k])}`);
   }
   const weights = readWeights(file, net.layers);
   if (typeof weights === 'string') fail(`fromJSON accepted malformed weights (${weights})`);
-  if (hex(flatWeights(weights)) !== hex(flatWeights(written as unknown as source.Weights))) fail('fromJSON did not load the weights the file holds');
+  if (hex(flatWeights(weights)) !== hex(flatWeights(written as unknown as source.Weights)))
+    fail('fromJSON did not load the weights the file holds');
   if (state) {
     const wroteState = written.trainingState as Record<string, unknown>;
     for (const [k, v] of Object.entries(state)) {
-      const same = k === 'moments' && Array.isArray(v) ? hex(v as number[]) === hex(wroteState.moments as number[]) : Object.is(JSON.stringify(v), JSON.stringify(wroteState[k]));
+      const same =
+        k === 'moments' && Array.isArray(v)
+          ? hex(v as number[]) === hex(wroteState.moments as number[])
+          : Object.is(JSON.stringify(v), JSON.stringify(wroteState[k]));
       if (!same) fail(`fromJSON accepted trainingState.${k} ${show(v)} but the network has ${show(wroteState[k])}`);
     }
   }
 }
 
 /** fromJSON(delivered, options): typed, or a network that is what the file says (and, for `sameAs`, the original network). */
-async function checkedFromJSON(delivered: unknown, options: unknown, sameAs?: { net: Net; trainingState: boolean }): Promise<Outcome<Net>> {
-  return expectTypedOrValid(source, undefined, () => source.NeuralNetwork.fromJSON(delivered as never, options as never), {
-    valid: async (net) => {
-      if (options !== undefined && (typeof options !== 'object' || options === null)) fail(`fromJSON accepted options ${show(options)}, which are not an object`);
-      const requested = (options as { engine?: unknown } | undefined)?.engine;
-      if ((requested === 'js' || requested === 'wasm') && net.engine !== requested) fail(`engine '${String(requested)}' gave '${net.engine}'`);
-      expectRoundTrip(net, delivered);
-      if (sameAs) {
-        const { trainingState } = sameAs;
-        expectSame(net.toJSON({ trainingState }), sameAs.net.toJSON({ trainingState }), 'a re-ordered checkpoint loaded as another network');
-      }
-      await expectTrainsLikeTwin(source, net);
-      net.dispose();
+async function checkedFromJSON(
+  delivered: unknown,
+  options: unknown,
+  sameAs?: { net: Net; trainingState: boolean },
+): Promise<Outcome<Net>> {
+  return expectTypedOrValid(
+    source,
+    undefined,
+    () => source.NeuralNetwork.fromJSON(delivered as never, options as never),
+    {
+      valid: async (net) => {
+        if (options !== undefined && (typeof options !== 'object' || options === null))
+          fail(`fromJSON accepted options ${show(options)}, which are not an object`);
+        const requested = (options as { engine?: unknown } | undefined)?.engine;
+        if ((requested === 'js' || requested === 'wasm') && net.engine !== requested)
+          fail(`engine '${String(requested)}' gave '${net.engine}'`);
+        expectRoundTrip(net, delivered);
+        if (sameAs) {
+          const { trainingState } = sameAs;
+          expectSame(
+            net.toJSON({ trainingState }),
+            sameAs.net.toJSON({ trainingState }),
+            'a re-ordered checkpoint loaded as another network',
+          );
+        }
+        await expectTrainsLikeTwin(source, net);
+        net.dispose();
+      },
     },
-  });
+  );
 }
 
 /** fitAsync's options from fit's options and how its signal behaves; `reason` is what an abort may reject with. */
@@ -677,12 +897,26 @@ function asyncOptions(options: unknown, kind: SignalKind, worker: unknown): { op
   const controller = new AbortController();
   const reason = new CallerError('aborted by the fuzzer');
   switch (kind) {
-    case 'aborted': controller.abort(reason); extra.signal = controller.signal; break;
-    case 'abortedWithoutReason': controller.abort(); extra.signal = controller.signal; break;
-    case 'abortOnProgress': extra.signal = controller.signal; extra.onProgress = () => controller.abort(reason); break;
-    case 'duckTyped': extra.signal = named('{ throwIfAborted() {} }', { throwIfAborted() {} }); break;
-    case 'junk': extra.signal = named("'signal'", new String('signal')); break;
-    case 'none': break;
+    case 'aborted':
+      controller.abort(reason);
+      extra.signal = controller.signal;
+      break;
+    case 'abortedWithoutReason':
+      controller.abort();
+      extra.signal = controller.signal;
+      break;
+    case 'abortOnProgress':
+      extra.signal = controller.signal;
+      extra.onProgress = () => controller.abort(reason);
+      break;
+    case 'duckTyped':
+      extra.signal = named('{ throwIfAborted() {} }', { throwIfAborted() {} });
+      break;
+    case 'junk':
+      extra.signal = named("'signal'", new String('signal'));
+      break;
+    case 'none':
+      break;
   }
   return { options: { ...options, ...extra }, reason: controller.signal.reason };
 }
@@ -699,13 +933,19 @@ describe.each(ENGINES)('fuzz (%s engine)', (engine) => {
     await expectTypedOrValid(source, undefined, () => source.NeuralNetwork.create(options as NetworkOptions), {
       valid: async (net) => {
         const o = options as Record<string, unknown>;
-        const layers = (Array.isArray(o.layers) || numericView(o.layers)) && o.layers.length <= 100 ? Array.from(o.layers as ArrayLike<unknown>) : [];
-        if (layers.length < 2 || !layers.every((w) => Number.isInteger(w) && (w as number) >= 1)) fail(`create accepted layers ${show(o.layers)}`);
+        const layers =
+          (Array.isArray(o.layers) || numericView(o.layers)) && o.layers.length <= 100
+            ? Array.from(o.layers as ArrayLike<unknown>)
+            : [];
+        if (layers.length < 2 || !layers.every((w) => Number.isInteger(w) && (w as number) >= 1))
+          fail(`create accepted layers ${show(o.layers)}`);
         expectSame(net.layers, layers, 'net.layers');
-        if ((o.engine === 'js' || o.engine === 'wasm') && net.engine !== o.engine) fail(`engine '${o.engine}' gave '${net.engine}'`);
+        if ((o.engine === 'js' || o.engine === 'wasm') && net.engine !== o.engine)
+          fail(`engine '${o.engine}' gave '${net.engine}'`);
         if (o.seed !== undefined && net.seed !== o.seed) fail(`seed ${show(o.seed)} gave net.seed ${net.seed}`);
         const rate = o.learningRate ?? o.alpha ?? 0.1;
-        if (!positiveFloat32(rate) || !Object.is(net.learningRate, rate)) fail(`learningRate ${show(rate)} gave ${net.learningRate}`);
+        if (!positiveFloat32(rate) || !Object.is(net.learningRate, rate))
+          fail(`learningRate ${show(rate)} gave ${net.learningRate}`);
         const probe = probeRows(net.layers[0]);
         expectPrediction(net, probe, net.predict(probe));
         await expectTrainsLikeTwin(source, net);
@@ -728,21 +968,26 @@ describe.each(ENGINES)('fuzz (%s engine)', (engine) => {
     test.prop([networkAnd(kind), fc.boolean()])(name, async ([o, step], alsoGetWeights) => {
       const net = await trainedNetwork(source, o, engine);
       await checkedStep(source, net, step);
-      if (kind === 'toJSON' && alsoGetWeights) await checkedStep(source, net, { entry: 'getWeights', args: [step.entry === 'toJSON' ? step.options : undefined] });
+      if (kind === 'toJSON' && alsoGetWeights)
+        await checkedStep(source, net, {
+          entry: 'getWeights',
+          args: [step.entry === 'toJSON' ? step.options : undefined],
+        });
       await expectTrainsLikeTwin(source, net);
       net.dispose();
     });
   }
 
-  test.prop([networkOptions.chain((o) => fc.tuple(fc.constant(o), fc.array(fc.oneof(...Object.values(stepsFor(o))), { minLength: 2, maxLength: 5 })))])(
-    'sequences of calls: each typed or valid, and the network still trains like its twin',
-    async ([o, steps]) => {
-      const net = await trainedNetwork(source, o, engine);
-      for (const step of steps) await checkedStep(source, net, step);
-      await expectTrainsLikeTwin(source, net);
-      net.dispose();
-    },
-  );
+  test.prop([
+    networkOptions.chain((o) =>
+      fc.tuple(fc.constant(o), fc.array(fc.oneof(...Object.values(stepsFor(o))), { minLength: 2, maxLength: 5 })),
+    ),
+  ])('sequences of calls: each typed or valid, and the network still trains like its twin', async ([o, steps]) => {
+    const net = await trainedNetwork(source, o, engine);
+    for (const step of steps) await checkedStep(source, net, step);
+    await expectTrainsLikeTwin(source, net);
+    net.dispose();
+  });
 
   test.prop([networkOptions, fc.boolean(), fc.nat(), fc.constantFrom('keep', 'recompute'), fc.boolean()])(
     'fromJSON: a checkpoint with its keys re-ordered loads as the same network',
@@ -755,8 +1000,13 @@ describe.each(ENGINES)('fuzz (%s engine)', (engine) => {
     },
   );
 
-  test.prop([networkOptions, fc.boolean(), fc.array(fileEdit, { minLength: 1, maxLength: 3 }), fileDelivery,
-    fc.oneof({ weight: 6, arbitrary: fc.constant<unknown>({ engine }) }, { weight: 1, arbitrary: junk })])(
+  test.prop([
+    networkOptions,
+    fc.boolean(),
+    fc.array(fileEdit, { minLength: 1, maxLength: 3 }),
+    fileDelivery,
+    fc.oneof({ weight: 6, arbitrary: fc.constant<unknown>({ engine }) }, { weight: 1, arbitrary: junk }),
+  ])(
     'fromJSON: a damaged checkpoint is refused or loads as exactly what it says',
     async (o, trainingState, edits: FileEdit[], delivery, options) => {
       const { net, file } = await checkpointOf(engine, o, trainingState);
@@ -767,52 +1017,109 @@ describe.each(ENGINES)('fuzz (%s engine)', (engine) => {
     },
   );
 
-  test.prop([networkOptions.chain((o) => fc.tuple(fc.constant(o), fc.oneof(dataPair(o), cleanPair(o)), fitOptions(validationData(o)))),
-    signalKind, fc.oneof({ weight: 4, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: junk.filter((v) => v !== true) })])(
-    'fitAsync in slices: typed or what fit gives',
-    async ([o, { X, y }, fitOpts], kind, worker) => checkFitAsync(source, o, X, y, asyncOptions(fitOpts, kind, worker)),
+  test.prop([
+    networkOptions.chain((o) =>
+      fc.tuple(fc.constant(o), fc.oneof(dataPair(o), cleanPair(o)), fitOptions(validationData(o))),
+    ),
+    signalKind,
+    fc.oneof(
+      { weight: 4, arbitrary: fc.constant(undefined) },
+      { weight: 1, arbitrary: fc.constant(false) },
+      { weight: 1, arbitrary: junk.filter((v) => v !== true) },
+    ),
+  ])('fitAsync in slices: typed or what fit gives', async ([o, { X, y }, fitOpts], kind, worker) =>
+    checkFitAsync(source, o, X, y, asyncOptions(fitOpts, kind, worker)),
   );
 
   /** fitAsync with these options on a trained network of `lib`: typed or what fit gives, and it still trains like its twin. */
-  async function checkFitAsync(lib: Lib, o: NetworkOptions, X: unknown, y: unknown, { options, reason }: ReturnType<typeof asyncOptions>): Promise<void> {
+  async function checkFitAsync(
+    lib: Lib,
+    o: NetworkOptions,
+    X: unknown,
+    y: unknown,
+    { options, reason }: ReturnType<typeof asyncOptions>,
+  ): Promise<void> {
     const net = await trainedNetwork(lib, o, engine);
     await expectTypedOrValid(lib, net, () => net.fitAsync(X as never, y as never, options as never), {
       passes: (e) => e instanceof CallerError || (reason !== undefined && e === reason),
-      valid: (history, before) => expectFitLikeTwin(lib, net, X as never, y as never, options as never, history, before, ASYNC_KEYS),
+      valid: (history, before) =>
+        expectFitLikeTwin(lib, net, X as never, y as never, options as never, history, before, ASYNC_KEYS),
     });
     await expectTrainsLikeTwin(lib, net);
     net.dispose();
   }
 
   // A worker costs some 50 ms: few runs, mostly of calls that do reach the worker.
-  const workerOptions = (o: NetworkOptions): fc.Arbitrary<unknown> => fc.oneof(
-    { weight: 2, arbitrary: fc.constant({ epochs: 3, batchSize: 2, shuffle: true, displayUpdate: 1, log: named('() => {}', () => {}) }) },
-    { weight: 1, arbitrary: fitOptions(validationData(o)) },
-  );
-  test.prop([networkOptions.chain((o) => fc.tuple(fc.constant(o), fc.oneof({ weight: 2, arbitrary: cleanPair(o) }, { weight: 1, arbitrary: dataPair(o) }), workerOptions(o))), signalKind],
-    { numRuns: Math.max(3, Math.round(RUNS / 50)) })(
-    'fitAsync in a worker (the built package): typed or what fit gives',
-    async ([o, { X, y }, fitOpts], kind) => checkFitAsync(builtLib, o, X, y, asyncOptions(fitOpts, kind, true)),
+  const workerOptions = (o: NetworkOptions): fc.Arbitrary<unknown> =>
+    fc.oneof(
+      {
+        weight: 2,
+        arbitrary: fc.constant({
+          epochs: 3,
+          batchSize: 2,
+          shuffle: true,
+          displayUpdate: 1,
+          log: named('() => {}', () => {}),
+        }),
+      },
+      { weight: 1, arbitrary: fitOptions(validationData(o)) },
+    );
+  test.prop(
+    [
+      networkOptions.chain((o) =>
+        fc.tuple(
+          fc.constant(o),
+          fc.oneof({ weight: 2, arbitrary: cleanPair(o) }, { weight: 1, arbitrary: dataPair(o) }),
+          workerOptions(o),
+        ),
+      ),
+      signalKind,
+    ],
+    { numRuns: Math.max(3, Math.round(RUNS / 50)) },
+  )('fitAsync in a worker (the built package): typed or what fit gives', async ([o, { X, y }, fitOpts], kind) =>
+    checkFitAsync(builtLib, o, X, y, asyncOptions(fitOpts, kind, true)),
   );
 
   /** A call made while the network trains, and what it must do then (README, "Concurrent calls"). */
   const MID_FIT: Record<string, { call: (net: Net) => unknown; must: 'be refused' | 'work' | 'end the fit' }> = {
     dispose: { call: (net) => net.dispose(), must: 'end the fit' },
     setWeights: { call: (net) => net.setWeights(net.getWeights()), must: 'be refused' },
-    fit: { call: (net) => net.fit(fixedData(net).X, fixedData(net).y, { epochs: 1, displayUpdate: 0 }), must: 'be refused' },
-    fitAsync: { call: (net) => net.fitAsync(fixedData(net).X, fixedData(net).y, { epochs: 1, displayUpdate: 0 }), must: 'be refused' },
+    fit: {
+      call: (net) => net.fit(fixedData(net).X, fixedData(net).y, { epochs: 1, displayUpdate: 0 }),
+      must: 'be refused',
+    },
+    fitAsync: {
+      call: (net) => net.fitAsync(fixedData(net).X, fixedData(net).y, { epochs: 1, displayUpdate: 0 }),
+      must: 'be refused',
+    },
     fitPartial: { call: (net) => net.fitPartial(fixedData(net).X, fixedData(net).y), must: 'be refused' },
-    learningRate: { call: (net) => { net.learningRate = 0.2; }, must: 'be refused' },
+    learningRate: {
+      call: (net) => {
+        net.learningRate = 0.2;
+      },
+      must: 'be refused',
+    },
     predict: { call: (net) => net.predict(probeRows(net.layers[0])), must: 'work' },
     toJSON: { call: (net) => net.toJSON({ trainingState: true }), must: 'work' },
     // More rows than a pass holds: the arena is re-planned in the middle of the fit.
     'calculateLoss of 600 rows': {
-      call: (net) => net.calculateLoss(...(Object.values(fixedData(net)).map((m) => Array.from({ length: 100 }, () => m).flat()) as [number[][], number[][]])),
+      call: (net) =>
+        net.calculateLoss(
+          ...(Object.values(fixedData(net)).map((m) => Array.from({ length: 100 }, () => m).flat()) as [
+            number[][],
+            number[][],
+          ]),
+        ),
       must: 'work',
     },
   };
 
-  test.prop([networkOptions, fc.constantFrom(...Object.keys(MID_FIT)), fc.constantFrom('log', 'onEpochEnd', 'onProgress', 'concurrently'), fc.boolean()])(
+  test.prop([
+    networkOptions,
+    fc.constantFrom(...Object.keys(MID_FIT)),
+    fc.constantFrom('log', 'onEpochEnd', 'onProgress', 'concurrently'),
+    fc.boolean(),
+  ])(
     'calls made while the network trains: refused if they change it, working if they read it',
     async (o, action, where, inSlices) => {
       const net = await trainedNetwork(source, o, engine);
@@ -835,26 +1142,37 @@ describe.each(ENGINES)('fuzz (%s engine)', (engine) => {
       if (where === 'log') options.log = act;
       if (where === 'onEpochEnd') options.onEpochEnd = act;
       if (where === 'onProgress') options.onProgress = act;
-      const outer = await expectTypedOrValid(source, undefined, () => {
-        if (!inSlices && (where === 'log' || where === 'onEpochEnd')) return net.fit(X, y, options);
-        const run = net.fitAsync(X, y, options);
-        if (where === 'concurrently') {
-          try {
-            act();
-          } catch {
-            // judged below, once the fit has settled
+      const outer = await expectTypedOrValid(
+        source,
+        undefined,
+        () => {
+          if (!inSlices && (where === 'log' || where === 'onEpochEnd')) return net.fit(X, y, options);
+          const run = net.fitAsync(X, y, options);
+          if (where === 'concurrently') {
+            try {
+              act();
+            } catch {
+              // judged below, once the fit has settled
+            }
           }
-        }
-        return run;
-      }, { valid: (history) => expectHistory(net, history, options, undefined) });
-      if (inner?.ok && inner.value instanceof Promise) inner = await expectTypedOrValid(source, undefined, () => inner!.ok && inner!.value);
-      if (inner && !inner.ok && !(inner.error instanceof source.BackpropError)) fail(`${action} during a fit: ${describeError(inner.error)} escaped`);
+          return run;
+        },
+        { valid: (history) => expectHistory(net, history, options, undefined) },
+      );
+      if (inner?.ok && inner.value instanceof Promise)
+        inner = await expectTypedOrValid(source, undefined, () => inner!.ok && inner!.value);
+      if (inner && !inner.ok && !(inner.error instanceof source.BackpropError))
+        fail(`${action} during a fit: ${describeError(inner.error)} escaped`);
       if (inner && must === 'be refused' && (inner.ok || !(inner.error instanceof source.StateError))) {
-        fail(`${action} during a fit ${inner.ok ? 'was accepted' : `threw ${describeError(inner.error)}`}, not a StateError`);
+        fail(
+          `${action} during a fit ${inner.ok ? 'was accepted' : `threw ${describeError(inner.error)}`}, not a StateError`,
+        );
       }
       if (inner && must === 'work' && !inner.ok) fail(`${action} during a fit threw ${describeError(inner.error)}`);
       if (inner && must === 'end the fit' && (outer.ok || !(outer.error instanceof source.StateError))) {
-        fail(`after dispose() during a fit, the fit ${outer.ok ? 'returned' : `threw ${describeError(outer.error)}`}, not a StateError`);
+        fail(
+          `after dispose() during a fit, the fit ${outer.ok ? 'returned' : `threw ${describeError(outer.error)}`}, not a StateError`,
+        );
       }
       if (action === 'dispose') {
         await expectTypedOrValid(source, undefined, () => net.predict(X), { mustRefuse: true });
@@ -866,38 +1184,81 @@ describe.each(ENGINES)('fuzz (%s engine)', (engine) => {
   );
 
   const DISPOSED: Record<string, (net: Net, X: number[][], y: number[][]) => unknown> = {
-    fit: (n, X, y) => n.fit(X, y, { epochs: 1 }), fitAsync: (n, X, y) => n.fitAsync(X, y, { epochs: 1 }), fitPartial: (n, X, y) => n.fitPartial(X, y),
-    fit_partial: (n, X, y) => n.fit_partial(X, y), predict: (n, X) => n.predict(X), predictClass: (n, X) => n.predictClass(X),
-    calculateLoss: (n, X, y) => n.calculateLoss(X, y), calculate_loss: (n, X, y) => n.calculate_loss(X, y), evaluate: (n, X, y) => n.evaluate(X, y),
-    computeGradients: (n, X, y) => n.computeGradients(X, y), getWeights: (n) => n.getWeights(), setWeights: (n) => n.setWeights({ weights: [], biases: [] }),
-    toJSON: (n) => n.toJSON(), learningRate: (n) => { n.learningRate = 0.5; },
+    fit: (n, X, y) => n.fit(X, y, { epochs: 1 }),
+    fitAsync: (n, X, y) => n.fitAsync(X, y, { epochs: 1 }),
+    fitPartial: (n, X, y) => n.fitPartial(X, y),
+    fit_partial: (n, X, y) => n.fit_partial(X, y),
+    predict: (n, X) => n.predict(X),
+    predictClass: (n, X) => n.predictClass(X),
+    calculateLoss: (n, X, y) => n.calculateLoss(X, y),
+    calculate_loss: (n, X, y) => n.calculate_loss(X, y),
+    evaluate: (n, X, y) => n.evaluate(X, y),
+    computeGradients: (n, X, y) => n.computeGradients(X, y),
+    getWeights: (n) => n.getWeights(),
+    setWeights: (n) => n.setWeights({ weights: [], biases: [] }),
+    toJSON: (n) => n.toJSON(),
+    learningRate: (n) => {
+      n.learningRate = 0.5;
+    },
   };
 
-  test.prop([networkOptions, fc.constantFrom(...Object.keys(DISPOSED))])('a disposed network refuses every call with StateError', async (o, call) => {
-    const net = await trainedNetwork(source, o, engine);
-    const { X, y } = fixedData(net);
-    net.dispose();
-    const outcome = await expectTypedOrValid(source, undefined, () => DISPOSED[call](net, X, y), { mustRefuse: true });
-    if (!outcome.ok && !(outcome.error instanceof source.StateError)) fail(`refused with ${describeError(outcome.error)}, not a StateError`);
-  });
+  test.prop([networkOptions, fc.constantFrom(...Object.keys(DISPOSED))])(
+    'a disposed network refuses every call with StateError',
+    async (o, call) => {
+      const net = await trainedNetwork(source, o, engine);
+      const { X, y } = fixedData(net);
+      net.dispose();
+      const outcome = await expectTypedOrValid(source, undefined, () => DISPOSED[call](net, X, y), {
+        mustRefuse: true,
+      });
+      if (!outcome.ok && !(outcome.error instanceof source.StateError))
+        fail(`refused with ${describeError(outcome.error)}, not a StateError`);
+    },
+  );
 
   // Too big to do: refused fast, before anything big is allocated or read; every case is listed and runs once.
-  const HUGE_EPOCHS = [2 ** 31, 2 ** 32, 2 ** 40, 2 ** 53, Number.MAX_SAFE_INTEGER, 1e300].flatMap((epochs) => [[epochs, 'fit'], [epochs, 'fitAsync']] as [number, string][]);
-  test.prop(...eachCase(HUGE_EPOCHS))('huge epoch counts: refused, or bounded (a stopper ends them after one epoch)', async ([epochs, how]) => {
-    const net = await trainedNetwork(source, { layers: [2, 3, 1], seed: 2 }, engine);
-    const { X, y } = fixedData(net);
-    const options = { epochs, displayUpdate: 0, onEpochEnd: () => false };
-    await expectTypedOrValid(source, net, () => (how === 'fit' ? net.fit(X, y, options) : net.fitAsync(X, y, options)), {
-      ms: CALL_MS,
-      valid: (history, before) => expectFitLikeTwin(source, net, X, y, options, history, before),
-    });
-    await expectTrainsLikeTwin(source, net);
-    net.dispose();
-  });
+  const HUGE_EPOCHS = [2 ** 31, 2 ** 32, 2 ** 40, 2 ** 53, Number.MAX_SAFE_INTEGER, 1e300].flatMap(
+    (epochs) =>
+      [
+        [epochs, 'fit'],
+        [epochs, 'fitAsync'],
+      ] as [number, string][],
+  );
+  test.prop(...eachCase(HUGE_EPOCHS))(
+    'huge epoch counts: refused, or bounded (a stopper ends them after one epoch)',
+    async ([epochs, how]) => {
+      const net = await trainedNetwork(source, { layers: [2, 3, 1], seed: 2 }, engine);
+      const { X, y } = fixedData(net);
+      const options = { epochs, displayUpdate: 0, onEpochEnd: () => false };
+      await expectTypedOrValid(
+        source,
+        net,
+        () => (how === 'fit' ? net.fit(X, y, options) : net.fitAsync(X, y, options)),
+        {
+          ms: CALL_MS,
+          valid: (history, before) => expectFitLikeTwin(source, net, X, y, options, history, before),
+        },
+      );
+      await expectTrainsLikeTwin(source, net);
+      net.dispose();
+    },
+  );
 
   // [8000, 8000] fits the arena limit; it takes seconds to create (and its toJSON far longer), so only long runs include it.
-  const HUGE_LAYERS = [[1, 100_000, 1], [32768, 32768], [2 ** 31, 1], [784, 2 ** 20, 10], ...(RUNS >= 1000 ? [[8000, 8000]] : [])];
-  const hugeLayerCases = HUGE_LAYERS.flatMap((layers) => [[layers, 'create'], [layers, 'fromJSON']] as [number[], string][]);
+  const HUGE_LAYERS = [
+    [1, 100_000, 1],
+    [32768, 32768],
+    [2 ** 31, 1],
+    [784, 2 ** 20, 10],
+    ...(RUNS >= 1000 ? [[8000, 8000]] : []),
+  ];
+  const hugeLayerCases = HUGE_LAYERS.flatMap(
+    (layers) =>
+      [
+        [layers, 'create'],
+        [layers, 'fromJSON'],
+      ] as [number[], string][],
+  );
   test.prop(...eachCase(hugeLayerCases))(
     'huge layers: refused fast, from the shapes alone, or a network that works',
     async ([layers, how]) => {
@@ -916,7 +1277,12 @@ describe.each(ENGINES)('fuzz (%s engine)', (engine) => {
       // A file whose weights cannot match its layers: refused before anything of that size exists.
       const small = await source.NeuralNetwork.create({ layers: [2, 1], seed: 1, engine });
       const { checksum: _c, ...content } = small.toJSON();
-      await expectTypedOrValid(source, undefined, () => source.NeuralNetwork.fromJSON(withChecksum({ ...content, layers }), { engine }), { ms: CALL_MS, mustRefuse: true });
+      await expectTypedOrValid(
+        source,
+        undefined,
+        () => source.NeuralNetwork.fromJSON(withChecksum({ ...content, layers }), { engine }),
+        { ms: CALL_MS, mustRefuse: true },
+      );
       small.dispose();
     },
   );
@@ -927,13 +1293,15 @@ describe.each(ENGINES)('fuzz (%s engine)', (engine) => {
     fitPartial: (net, X, y) => net.fitPartial(X, y),
     computeGradients: (net, X, y) => net.computeGradients(X, y),
     // Not validationData: it is evaluated in passes, never held by the arena, so 1.4e6 rows of it are legitimate work.
-    'a typed matrix claiming 1.4e6 rows': (net, _X, y) => net.fit({ data: new Float32Array(784), rows: 1.4e6, cols: 784 }, y),
+    'a typed matrix claiming 1.4e6 rows': (net, _X, y) =>
+      net.fit({ data: new Float32Array(784), rows: 1.4e6, cols: 784 }, y),
   };
   test.prop(...eachCase(Object.keys(HUGE_ROWS)))(
     'a training set of 1.4e6 × 784 (4.4 GB as float32): refused fast, without packing it',
     async (call) => {
       const net = await trainedNetwork(source, { layers: [784, 2, 10], seed: 3 }, engine);
-      const X = sharedRows(1.4e6, 784), y = sharedRows(1.4e6, 10, 1);
+      const X = sharedRows(1.4e6, 784),
+        y = sharedRows(1.4e6, 10, 1);
       await expectTypedOrValid(source, net, () => HUGE_ROWS[call](net, X, y), { ms: CALL_MS, mustRefuse: true });
       await expectTrainsLikeTwin(source, net);
       net.dispose();
@@ -942,10 +1310,15 @@ describe.each(ENGINES)('fuzz (%s engine)', (engine) => {
 
   const LYING: Record<string, (net: Net) => unknown> = {
     'predict(X)': (net) => net.predict(claimingLength(fixedData(net).X, 1e8)),
-    'fit(X, y)': (net) => net.fit(claimingLength(fixedData(net).X, 1e8), claimingLength(fixedData(net).y, 1e8), { epochs: 1 }),
+    'fit(X, y)': (net) =>
+      net.fit(claimingLength(fixedData(net).X, 1e8), claimingLength(fixedData(net).y, 1e8), { epochs: 1 }),
     'fit: y': (net) => net.fit(fixedData(net).X, claimingLength(fixedData(net).y, 1e8), { epochs: 1 }),
     'predict: one row': (net) => net.predict([claimingLength(fixedData(net).X[0], 1e8)]),
-    'fit: validationData': (net) => net.fit(fixedData(net).X, fixedData(net).y, { epochs: 1, validationData: [claimingLength(fixedData(net).X, 1e8), fixedData(net).y] }),
+    'fit: validationData': (net) =>
+      net.fit(fixedData(net).X, fixedData(net).y, {
+        epochs: 1,
+        validationData: [claimingLength(fixedData(net).X, 1e8), fixedData(net).y],
+      }),
     'setWeights: weights[0]': (net) => {
       const { weights, biases } = net.getWeights();
       net.setWeights({ weights: [claimingLength(weights[0], 1e8), weights[1]], biases });
@@ -956,41 +1329,53 @@ describe.each(ENGINES)('fuzz (%s engine)', (engine) => {
     },
     'create: layers': () => source.NeuralNetwork.create({ layers: claimingLength([2, 1], 1e8), engine }),
   };
-  test.prop(...eachCase(Object.keys(LYING)))(
-    'arrays that claim 1e8 elements: refused fast',
-    async (call) => {
-      const net = await trainedNetwork(source, { layers: [2, 3, 1], seed: 4 }, engine);
-      await expectTypedOrValid(source, net, () => LYING[call](net), { ms: CALL_MS, mustRefuse: true });
-      await expectTrainsLikeTwin(source, net);
-      net.dispose();
-    },
-  );
+  test.prop(...eachCase(Object.keys(LYING)))('arrays that claim 1e8 elements: refused fast', async (call) => {
+    const net = await trainedNetwork(source, { layers: [2, 3, 1], seed: 4 }, engine);
+    await expectTypedOrValid(source, net, () => LYING[call](net), { ms: CALL_MS, mustRefuse: true });
+    await expectTrainsLikeTwin(source, net);
+    net.dispose();
+  });
 });
 
 describe('fuzz: seededRandom', () => {
   const seeds = fc.oneof(fc.nat(), fc.constantFrom(0, 2 ** 32 - 1), junk);
-  const lengths = fc.oneof(fc.nat(64), fc.constantFrom(100_000, -0), fc.constantFrom(-1, 1.5, NaN, Infinity, 2 ** 32, 2 ** 40, 2 ** 53, 1e300), junk);
-  test.prop([seeds, fc.array(lengths, { maxLength: 3 })])('seededRandom(seed), .permutation(n), .next(): typed or valid, and reproducible', async (seed, ns) => {
-    const made = await expectTypedOrValid(source, undefined, () => source.seededRandom(seed as number), {
-      valid: () => {
-        if (!(typeof seed === 'number' && Number.isInteger(seed) && seed >= 0 && seed <= 2 ** 32 - 1)) {
-          fail(`accepted seed ${show(seed)}, which NeuralNetwork.create refuses (seeds are unsigned 32-bit integers)`);
-        }
-      },
-    });
-    if (!made.ok) return;
-    const [g, twin] = [made.value, source.seededRandom(seed as number)];
-    for (const n of ns) {
-      const outcome = await expectTypedOrValid(source, undefined, () => g.permutation(n as number), {
-        valid: (p) => {
-          if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) fail(`permutation accepted ${show(n)}`);
-          const seen = new Uint8Array(n);
-          if (!(p instanceof Uint32Array) || p.length !== n || !p.every((v) => v < n && seen[v]++ === 0)) fail(`permutation(${n}) gave ${show(p)}`);
+  const lengths = fc.oneof(
+    fc.nat(64),
+    fc.constantFrom(100_000, -0),
+    fc.constantFrom(-1, 1.5, NaN, Infinity, 2 ** 32, 2 ** 40, 2 ** 53, 1e300),
+    junk,
+  );
+  test.prop([seeds, fc.array(lengths, { maxLength: 3 })])(
+    'seededRandom(seed), .permutation(n), .next(): typed or valid, and reproducible',
+    async (seed, ns) => {
+      const made = await expectTypedOrValid(source, undefined, () => source.seededRandom(seed as number), {
+        valid: () => {
+          if (!(typeof seed === 'number' && Number.isInteger(seed) && seed >= 0 && seed <= 2 ** 32 - 1)) {
+            fail(
+              `accepted seed ${show(seed)}, which NeuralNetwork.create refuses (seeds are unsigned 32-bit integers)`,
+            );
+          }
         },
       });
-      if (outcome.ok && Buffer.compare(Buffer.from(outcome.value.buffer), Buffer.from(twin.permutation(n as number).buffer)) !== 0) fail('the same seed gave another permutation');
-      const [a, b] = [g.next(), twin.next()];
-      if (!(a >= 0 && a < 1) || a !== b) fail(`next() gave ${a} and its twin ${b}`);
-    }
-  });
+      if (!made.ok) return;
+      const [g, twin] = [made.value, source.seededRandom(seed as number)];
+      for (const n of ns) {
+        const outcome = await expectTypedOrValid(source, undefined, () => g.permutation(n as number), {
+          valid: (p) => {
+            if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) fail(`permutation accepted ${show(n)}`);
+            const seen = new Uint8Array(n);
+            if (!(p instanceof Uint32Array) || p.length !== n || !p.every((v) => v < n && seen[v]++ === 0))
+              fail(`permutation(${n}) gave ${show(p)}`);
+          },
+        });
+        if (
+          outcome.ok &&
+          Buffer.compare(Buffer.from(outcome.value.buffer), Buffer.from(twin.permutation(n as number).buffer)) !== 0
+        )
+          fail('the same seed gave another permutation');
+        const [a, b] = [g.next(), twin.next()];
+        if (!(a >= 0 && a < 1) || a !== b) fail(`next() gave ${a} and its twin ${b}`);
+      }
+    },
+  );
 });

@@ -9,7 +9,10 @@ import { ENGINES, randomMatrix, testRandom } from './helpers.js';
 const HIDDEN = ACTIVATION_NAMES;
 /** Every output activation with every loss that accepts it. */
 const HEADS: [OutputActivation, Loss][] = OUTPUT_ACTIVATION_NAMES.flatMap((output) =>
-  LOSS_NAMES.filter((loss) => (LOSSES[loss] as LossEntry).outputs?.includes(output) ?? true).map((loss): [OutputActivation, Loss] => [output, loss]));
+  LOSS_NAMES.filter((loss) => (LOSSES[loss] as LossEntry).outputs?.includes(output) ?? true).map(
+    (loss): [OutputActivation, Loss] => [output, loss],
+  ),
+);
 const LAYERS = [3, 5, 4, 3];
 const ROWS = 6;
 
@@ -36,17 +39,24 @@ describe.each(ENGINES)('gradient check (%s engine)', (engine) => {
         const Y = targets(outputActivation, loss, 13);
         const backprop = net.computeGradients(X, Y);
         const ref: RefNet = {
-          ...net.getWeights(), loss,
+          ...net.getWeights(),
+          loss,
           activations: [activation, activation, outputActivation],
         };
         const numeric = numericGradient(ref, X, Y);
         expect(backprop.loss).toBeCloseTo(refMeanLoss(ref, X, Y), 5);
-        const flat = (g: { weights: number[][][]; biases: number[][] }): number[] => [...g.weights.flat(2), ...g.biases.flat()];
-        const got = flat(backprop), want = flat(numeric);
+        const flat = (g: { weights: number[][][]; biases: number[][] }): number[] => [
+          ...g.weights.flat(2),
+          ...g.biases.flat(),
+        ];
+        const got = flat(backprop),
+          want = flat(numeric);
         const scale = Math.max(...want.map(Math.abs));
         expect(scale).toBeGreaterThan(1e-3); // a vanishing gradient would make the check vacuous
         got.forEach((g, i) => {
-          expect(Math.abs(g - want[i]), `parameter ${i}: backprop ${g}, numeric ${want[i]}`).toBeLessThan(1e-4 * scale + 1e-3 * Math.abs(want[i]));
+          expect(Math.abs(g - want[i]), `parameter ${i}: backprop ${g}, numeric ${want[i]}`).toBeLessThan(
+            1e-4 * scale + 1e-3 * Math.abs(want[i]),
+          );
         });
         net.dispose();
       });

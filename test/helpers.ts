@@ -20,7 +20,12 @@ export function randomMatrix(rows: number, cols: number, seed: number, scale = 1
   return Array.from({ length: rows }, () => Array.from({ length: cols }, () => (r() * 2 - 1) * scale));
 }
 
-export const XOR_X = [[0, 0], [0, 1], [1, 0], [1, 1]];
+export const XOR_X = [
+  [0, 0],
+  [0, 1],
+  [1, 0],
+  [1, 1],
+];
 export const XOR_Y = [[0], [1], [1], [0]];
 
 /** Largest |a − b| over nested arrays of the same shape. */
@@ -38,16 +43,30 @@ export function maxAbsDiff(a: unknown, b: unknown): number {
  * loop finds the element with the largest excess over its bound (a NaN error counts as the largest)
  * and asserts that one, which fails exactly when some element fails, naming it by `label(i)`.
  */
-export function expectEachWithin(n: number, error: (i: number) => number, bound: (i: number) => number, label: (i: number) => string): void {
-  let worst = -1, worstExcess = -Infinity, over = 0;
+export function expectEachWithin(
+  n: number,
+  error: (i: number) => number,
+  bound: (i: number) => number,
+  label: (i: number) => string,
+): void {
+  let worst = -1,
+    worstExcess = -Infinity,
+    over = 0;
   for (let i = 0; i < n; i++) {
-    const e = error(i), b = bound(i);
+    const e = error(i),
+      b = bound(i);
     // e − b is exactly signed for doubles (gradual underflow), so excess > 0 exactly when e > b.
     const excess = Number.isNaN(e) ? Infinity : e - b;
     if (!(e <= b)) over++;
-    if (excess > worstExcess) { worst = i; worstExcess = excess; }
+    if (excess > worstExcess) {
+      worst = i;
+      worstExcess = excess;
+    }
   }
   if (n === 0) return;
-  const e = error(worst), b = bound(worst);
-  expect(e, `${label(worst)}: error ${e} vs bound ${b} (worst of ${n}; ${over} over their bound)`).toBeLessThanOrEqual(b);
+  const e = error(worst),
+    b = bound(worst);
+  expect(e, `${label(worst)}: error ${e} vs bound ${b} (worst of ${n}; ${over} over their bound)`).toBeLessThanOrEqual(
+    b,
+  );
 }

@@ -6,7 +6,10 @@ import type { WasmEngine } from '../src/wasm/engine.js';
 import { randomMatrix } from './helpers.js';
 
 const engineOf = (net: NeuralNetwork): WasmEngine => (net as unknown as { backend: WasmEngine }).backend;
-const weightsOf = (net: NeuralNetwork): number[] => [...net.getWeights().weights.flat(2), ...net.getWeights().biases.flat()];
+const weightsOf = (net: NeuralNetwork): number[] => [
+  ...net.getWeights().weights.flat(2),
+  ...net.getWeights().biases.flat(),
+];
 
 describe('wasm memory', () => {
   const small = { X: randomMatrix(8, 6, 1), Y: randomMatrix(8, 3, 2).map((r) => r.map((v) => (v > 0 ? 1 : 0))) };
@@ -45,7 +48,8 @@ describe('wasm memory', () => {
 
   it('fit gives a training set of 1 MiB or more back when it returns, unless keepData asks to keep it; a small one stays', async () => {
     const big = { X: randomMatrix(30_000, 6, 7), Y: randomMatrix(30_000, 3, 8) }; // 30,000 × (6 + 3 + 1) × 4 bytes = 1.2 MB
-    const released = await NeuralNetwork.create(options), kept = await NeuralNetwork.create(options);
+    const released = await NeuralNetwork.create(options),
+      kept = await NeuralNetwork.create(options);
     const empty = engineOf(released).memory.buffer.byteLength;
     released.fit(big.X, big.Y, { epochs: 1, batchSize: 64, displayUpdate: 0 });
     kept.fit(big.X, big.Y, { epochs: 1, batchSize: 64, displayUpdate: 0, keepData: true });
@@ -55,7 +59,8 @@ describe('wasm memory', () => {
     expect(engineOf(kept).memory.buffer.byteLength).toBeGreaterThan(empty + 30_000 * 10 * 4 - 65536); // whole pages either way
     // Releasing moved nothing that matters: both trained alike, and train on alike.
     expect(weightsOf(released)).toEqual(weightsOf(kept));
-    for (const net of [released, kept]) net.fit(big.X, big.Y, { epochs: 1, batchSize: 64, shuffle: true, displayUpdate: 0 });
+    for (const net of [released, kept])
+      net.fit(big.X, big.Y, { epochs: 1, batchSize: 64, shuffle: true, displayUpdate: 0 });
     expect(weightsOf(released)).toEqual(weightsOf(kept));
     // 5,000 rows are 200 kB: kept, so a loop of short fits does not replace the memory every time.
     released.fit(large.X, large.Y, { epochs: 1, batchSize: 64, displayUpdate: 0 });
@@ -76,7 +81,8 @@ describe('wasm memory', () => {
   });
 
   it('1,000 create/fit/predict/dispose cycles do not grow the process without bound', async () => {
-    const X = randomMatrix(1000, 64, 5), Y = randomMatrix(1000, 10, 6);
+    const X = randomMatrix(1000, 64, 5),
+      Y = randomMatrix(1000, 10, 6);
     const cycle = async (): Promise<void> => {
       const net = await NeuralNetwork.create({ layers: [64, 64, 10], engine: 'wasm', seed: 1 });
       net.fit(X, Y, { epochs: 1, batchSize: 32, displayUpdate: 0 });

@@ -29,7 +29,11 @@ describe('planArena', () => {
     ]);
     // Layers that run in place share their input's buffers: each buffer is counted once.
     plan.layers.forEach((l, i) => {
-      for (const [name, at] of [['out', l.output], ['dout', l.doutput], ['state', l.state]] as const) {
+      for (const [name, at] of [
+        ['out', l.output],
+        ['dout', l.doutput],
+        ['state', l.state],
+      ] as const) {
         if (at !== 0) regions.set(at, [`${name}${i}`, 9 * l.outWidth * 4]);
       }
     });
@@ -38,7 +42,8 @@ describe('planArena', () => {
     const sorted = [...regions].sort((a, b) => a[0] - b[0]);
     sorted.forEach(([start, [name, size]], i) => {
       expect(start % 16, name).toBe(0);
-      if (i + 1 < sorted.length) expect(start + size, `${name} overlaps ${sorted[i + 1][1][0]}`).toBeLessThanOrEqual(sorted[i + 1][0]);
+      if (i + 1 < sorted.length)
+        expect(start + size, `${name} overlaps ${sorted[i + 1][1][0]}`).toBeLessThanOrEqual(sorted[i + 1][0]);
     });
     const [lastStart, [, lastSize]] = sorted[sorted.length - 1];
     expect(plan.bytes).toBeGreaterThanOrEqual(lastStart + lastSize);
@@ -48,7 +53,12 @@ describe('planArena', () => {
     const [dense1, act1, drop, dense2, act2] = plan.layers;
     expect(dense1.input).toBe(plan.input);
     expect(dense1.dinput).toBe(0);
-    for (const [a, b] of [[dense1, act1], [act1, drop], [drop, dense2], [dense2, act2]]) {
+    for (const [a, b] of [
+      [dense1, act1],
+      [act1, drop],
+      [drop, dense2],
+      [dense2, act2],
+    ]) {
       expect(b.input).toBe(a.output);
       expect(b.dinput).toBe(a.doutput);
     }
@@ -60,7 +70,8 @@ describe('planArena', () => {
     expect(dense2.weight).toBe(dense1.bias + 5 * 4);
     expect(dense2.dweight - plan.grads).toBe(dense2.weight - plan.params);
     expect(plan.parameters).toEqual([
-      { rows: 5, cols: 7, weight: 0, bias: 35 }, { rows: 3, cols: 5, weight: 40, bias: 55 },
+      { rows: 5, cols: 7, weight: 0, bias: 35 },
+      { rows: 3, cols: 5, weight: 40, bias: 55 },
     ]);
   });
 
@@ -74,12 +85,19 @@ describe('planArena', () => {
     expect(words[32 + H_LAYER_BASE + L_DINPUT]).toBe(0);
   });
 
-  it("gives an activation whose derivative needs its input (GELU, swish) an output of its own, so the input stays", () => {
+  it('gives an activation whose derivative needs its input (GELU, swish) an output of its own, so the input stays', () => {
     const tanh = ACTIVATIONS.tanh as { derivative: 'output' | 'input' };
     tanh.derivative = 'input'; // as a registry entry for such an activation would say
     try {
       const specs = layerSpecs({ layers: [4, 6, 2], activation: 'tanh', outputActivation: 'sigmoid', dropout: [0] });
-      const [dense, act] = planArena({ inputs: 4, layers: specs, loss: 0, stateVectors: 0, passRows: 3, dataRows: 0 }).layers;
+      const [dense, act] = planArena({
+        inputs: 4,
+        layers: specs,
+        loss: 0,
+        stateVectors: 0,
+        passRows: 3,
+        dataRows: 0,
+      }).layers;
       expect(act.input).toBe(dense.output);
       expect(act.output).not.toBe(act.input);
       expect(act.doutput).toBe(act.dinput); // its backward is still in place-safe over the deltas

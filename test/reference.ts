@@ -14,11 +14,16 @@ export interface RefNet {
 
 function activate(act: Act, z: number[]): number[] {
   switch (act) {
-    case 'sigmoid': return z.map((v) => 1 / (1 + Math.exp(-v)));
-    case 'tanh': return z.map(Math.tanh);
-    case 'relu': return z.map((v) => Math.max(0, v));
-    case 'leakyRelu': return z.map((v) => (v > 0 ? v : 0.01 * v));
-    case 'identity': return [...z];
+    case 'sigmoid':
+      return z.map((v) => 1 / (1 + Math.exp(-v)));
+    case 'tanh':
+      return z.map(Math.tanh);
+    case 'relu':
+      return z.map((v) => Math.max(0, v));
+    case 'leakyRelu':
+      return z.map((v) => (v > 0 ? v : 0.01 * v));
+    case 'identity':
+      return [...z];
     case 'softmax': {
       const max = Math.max(...z);
       const e = z.map((v) => Math.exp(v - max));
@@ -59,7 +64,12 @@ export function cloneNet(net: RefNet): RefNet {
  * Central-difference gradient of the mean loss with respect to every weight and bias,
  * in float64 (step h), in the getWeights() layout.
  */
-export function numericGradient(net: RefNet, X: number[][], Y: number[][], h = 1e-6): { weights: number[][][]; biases: number[][] } {
+export function numericGradient(
+  net: RefNet,
+  X: number[][],
+  Y: number[][],
+  h = 1e-6,
+): { weights: number[][][]; biases: number[][] } {
   const probe = cloneNet(net);
   const at = (set: (v: number) => void, v0: number): number => {
     set(v0 + h);
@@ -70,8 +80,22 @@ export function numericGradient(net: RefNet, X: number[][], Y: number[][], h = 1
     return (plus - minus) / (2 * h);
   };
   return {
-    weights: probe.weights.map((W) => W.map((row) => row.map((v, i) => at((n) => { row[i] = n; }, v)))),
-    biases: probe.biases.map((b) => b.map((v, j) => at((n) => { b[j] = n; }, v))),
+    weights: probe.weights.map((W) =>
+      W.map((row) =>
+        row.map((v, i) =>
+          at((n) => {
+            row[i] = n;
+          }, v),
+        ),
+      ),
+    ),
+    biases: probe.biases.map((b) =>
+      b.map((v, j) =>
+        at((n) => {
+          b[j] = n;
+        }, v),
+      ),
+    ),
   };
 }
 
@@ -86,10 +110,18 @@ export function refSigmoidStep(net: RefNet, x: number[], t: number[], lr: number
   const out = acts[L];
   deltas[L] = out.map((a, j) => (a - t[j]) * a * (1 - a));
   for (let l = L - 1; l >= 1; l--) {
-    deltas[l] = acts[l].map((a, i) => net.weights[l].reduce((s, row, j) => s + row[i] * deltas[l + 1][j], 0) * a * (1 - a));
+    deltas[l] = acts[l].map(
+      (a, i) => net.weights[l].reduce((s, row, j) => s + row[i] * deltas[l + 1][j], 0) * a * (1 - a),
+    );
   }
   for (let l = 0; l < L; l++) {
-    net.weights[l].forEach((row, j) => row.forEach((_, i) => { row[i] -= lr * deltas[l + 1][j] * acts[l][i]; }));
-    net.biases[l].forEach((_, j) => { net.biases[l][j] -= lr * deltas[l + 1][j]; });
+    net.weights[l].forEach((row, j) =>
+      row.forEach((_, i) => {
+        row[i] -= lr * deltas[l + 1][j] * acts[l][i];
+      }),
+    );
+    net.biases[l].forEach((_, j) => {
+      net.biases[l][j] -= lr * deltas[l + 1][j];
+    });
   }
 }

@@ -4,13 +4,24 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { NeuralNetwork, ValueError, type NetworkOptions } from '../src/index.js';
 import {
-  ACTIVATION_NAMES, ACTIVATIONS, LOSS_NAMES, LOSSES, OPTIMIZER_NAMES, OPTIMIZERS, OUTPUT_ACTIVATION_NAMES, registryTables,
-  type LossEntry, type SettingEntry,
+  ACTIVATION_NAMES,
+  ACTIVATIONS,
+  LOSS_NAMES,
+  LOSSES,
+  OPTIMIZER_NAMES,
+  OPTIMIZERS,
+  OUTPUT_ACTIVATION_NAMES,
+  registryTables,
+  type LossEntry,
+  type SettingEntry,
 } from '../src/registry.js';
 import { ENGINES, XOR_X, XOR_Y } from './helpers.js';
 
 async function refusal(options: NetworkOptions): Promise<ValueError> {
-  const error = await NeuralNetwork.create(options).then(() => undefined, (e: unknown) => e);
+  const error = await NeuralNetwork.create(options).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(ValueError);
   return error as ValueError;
 }
@@ -24,7 +35,10 @@ describe('registries', () => {
 
   it('an unknown name is refused with every registered name listed, naming the option', async () => {
     const cases: [keyof NetworkOptions, readonly string[]][] = [
-      ['activation', ACTIVATION_NAMES], ['outputActivation', OUTPUT_ACTIVATION_NAMES], ['loss', LOSS_NAMES], ['optimizer', OPTIMIZER_NAMES],
+      ['activation', ACTIVATION_NAMES],
+      ['outputActivation', OUTPUT_ACTIVATION_NAMES],
+      ['loss', LOSS_NAMES],
+      ['optimizer', OPTIMIZER_NAMES],
     ];
     for (const [option, names] of cases) {
       const error = await refusal({ layers: [2, 2], [option]: 'noSuchName' });
@@ -65,12 +79,18 @@ describe('registries', () => {
         const defaults = Object.fromEntries(Object.entries(settings).map(([key, s]) => [key, s.default]));
         expect(net.optimizer).toEqual({ type, ...defaults });
         net.fit(XOR_X, XOR_Y, { epochs: 3, displayUpdate: 0 });
-        expect(net.toJSON({ trainingState: true }).trainingState!.moments).toHaveLength(OPTIMIZERS[type].stateVectors * 13);
+        expect(net.toJSON({ trainingState: true }).trainingState!.moments).toHaveLength(
+          OPTIMIZERS[type].stateVectors * 13,
+        );
         for (const [key, s] of Object.entries(settings)) {
           const bad = s.type === 'boolean' ? 'yes' : (s.max ?? Infinity) < Infinity ? s.max : -1;
-          expect((await refusal({ layers: [2, 1], optimizer: { type, [key]: bad } as never })).option).toBe(`optimizer.${key}`);
+          expect((await refusal({ layers: [2, 1], optimizer: { type, [key]: bad } as never })).option).toBe(
+            `optimizer.${key}`,
+          );
         }
-        expect((await refusal({ layers: [2, 1], optimizer: { type, noSuchSetting: 1 } as never })).option).toBe('noSuchSetting');
+        expect((await refusal({ layers: [2, 1], optimizer: { type, noSuchSetting: 1 } as never })).option).toBe(
+          'noSuchSetting',
+        );
         net.dispose();
       }
     });

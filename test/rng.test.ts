@@ -22,8 +22,12 @@ function referenceStream(seed: number, count: number): number[] {
     const [s0, s1, s2, s3] = state;
     out.push(Number((rotl((s1 * 5n) & M32, 7n) * 9n) & M32));
     const t = (s1 << 9n) & M32;
-    state[2] = s2 ^ s0; state[3] = s3 ^ s1; state[1] = s1 ^ state[2]; state[0] = s0 ^ state[3];
-    state[2] ^= t; state[3] = rotl(state[3], 11n);
+    state[2] = s2 ^ s0;
+    state[3] = s3 ^ s1;
+    state[1] = s1 ^ state[2];
+    state[0] = s0 ^ state[3];
+    state[2] ^= t;
+    state[3] = rotl(state[3], 11n);
   }
   return out;
 }
@@ -39,8 +43,10 @@ describe('seeded generator', () => {
   });
 
   it('rngBelow is the exact high word of next·n, for n up to 2³²', () => {
-    const a = new Uint32Array(4), b = new Uint32Array(4);
-    rngSeed(a, 0, 7); rngSeed(b, 0, 7);
+    const a = new Uint32Array(4),
+      b = new Uint32Array(4);
+    rngSeed(a, 0, 7);
+    rngSeed(b, 0, 7);
     for (const n of [1, 2, 3, 10, 1000, 2 ** 21 + 1, 2 ** 31 + 12345, 2 ** 32]) {
       for (let i = 0; i < 200; i++) {
         const x = BigInt(rngNext(b, 0));
@@ -52,18 +58,29 @@ describe('seeded generator', () => {
   });
 
   it('portableLog agrees with Math.log to within 2 ulps over (0, 1]', () => {
-    const xs = Array.from({ length: 20000 }, (_, k) => (k === 0 ? 1 : Math.pow(2, -46 * (k / 20000)) * (0.5 + ((k * 7919) % 1000) / 2000)));
+    const xs = Array.from({ length: 20000 }, (_, k) =>
+      k === 0 ? 1 : Math.pow(2, -46 * (k / 20000)) * (0.5 + ((k * 7919) % 1000) / 2000),
+    );
     // One assertion on the worst point of the sweep, not one per point (as strict, far faster).
-    expectEachWithin(xs.length, (k) => Math.abs(portableLog(xs[k]) - Math.log(xs[k])), (k) => Math.max(Math.abs(Math.log(xs[k])), 1) * 4.5e-16,
-      (k) => `portableLog(${xs[k]}) = ${portableLog(xs[k])}, Math.log = ${Math.log(xs[k])}`);
+    expectEachWithin(
+      xs.length,
+      (k) => Math.abs(portableLog(xs[k]) - Math.log(xs[k])),
+      (k) => Math.max(Math.abs(Math.log(xs[k])), 1) * 4.5e-16,
+      (k) => `portableLog(${xs[k]}) = ${portableLog(xs[k])}, Math.log = ${Math.log(xs[k])}`,
+    );
   });
 
   it('normals have mean 0 and variance 1, and shuffles are permutations', () => {
     const u = new Uint32Array(4 + 1000);
     rngSeed(u, 0, 3);
     const n = 200000;
-    let sum = 0, sq = 0;
-    for (let i = 0; i < n; i++) { const v = rngNormal(u, 0); sum += v; sq += v * v; }
+    let sum = 0,
+      sq = 0;
+    for (let i = 0; i < n; i++) {
+      const v = rngNormal(u, 0);
+      sum += v;
+      sq += v * v;
+    }
     expect(Math.abs(sum / n)).toBeLessThan(0.012); // 5 standard errors
     expect(Math.abs(sq / n - 1)).toBeLessThan(0.02);
     for (let i = 0; i < 1000; i++) u[4 + i] = i;

@@ -30,9 +30,13 @@ describe.each(ENGINES)('the seed (%s engine)', (engine) => {
 
   it('calculateLoss is ½·Σ(prediction − target)², computed independently in float64', async () => {
     const net = await NeuralNetwork.create({ layers: [4, 6, 3], seed: 3, engine });
-    const X = randomMatrix(9, 4, 5), Y = randomMatrix(9, 3, 6).map((r) => r.map(Math.abs));
+    const X = randomMatrix(9, 4, 5),
+      Y = randomMatrix(9, 3, 6).map((r) => r.map(Math.abs));
     const ref: RefNet = { ...net.getWeights(), activations: ['sigmoid', 'sigmoid'], loss: 'mse' };
-    const expected = X.reduce((s, x, i) => s + 0.5 * refForward(ref, x)[2].reduce((t, p, j) => t + (p - Y[i][j]) ** 2, 0), 0);
+    const expected = X.reduce(
+      (s, x, i) => s + 0.5 * refForward(ref, x)[2].reduce((t, p, j) => t + (p - Y[i][j]) ** 2, 0),
+      0,
+    );
     expect(net.calculateLoss(X, Y)).toBeCloseTo(expected, 5);
     expect(net.calculate_loss(X, Y)).toBe(net.calculateLoss(X, Y));
   });
@@ -44,7 +48,8 @@ describe.each(ENGINES)('the seed (%s engine)', (engine) => {
       biases: [randomMatrix(1, 4, 23, 0.3)[0], randomMatrix(1, 2, 24, 0.3)[0]],
     };
     net.setWeights(start);
-    const X = randomMatrix(7, 3, 25), Y = randomMatrix(7, 2, 26).map((r) => r.map((v) => (v > 0 ? 1 : 0)));
+    const X = randomMatrix(7, 3, 25),
+      Y = randomMatrix(7, 2, 26).map((r) => r.map((v) => (v > 0 ? 1 : 0)));
     const ref: RefNet = cloneNet({ ...net.getWeights(), activations: ['sigmoid', 'sigmoid'], loss: 'mse' });
     const seen: { weights: number[][][]; biases: number[][] }[] = [];
     const history = net.fit(X, Y, { epochs: 5, displayUpdate: 0, onEpochEnd: () => seen.push(net.getWeights()) });
@@ -74,7 +79,8 @@ describe.each(ENGINES)('the seed (%s engine)', (engine) => {
   it('a batch step uses the mean of the per-sample gradients', async () => {
     const a = await NeuralNetwork.create({ layers: [2, 3, 1], learningRate: 0.3, seed: 4, engine });
     const ref: RefNet = cloneNet({ ...a.getWeights(), activations: ['sigmoid', 'sigmoid'], loss: 'mse' });
-    const X = randomMatrix(4, 2, 31), Y = [[1], [0], [1], [0]];
+    const X = randomMatrix(4, 2, 31),
+      Y = [[1], [0], [1], [0]];
     const expected = a.computeGradients(X, Y);
     a.fitPartial(X, Y);
     const moved = a.getWeights();
@@ -84,8 +90,15 @@ describe.each(ENGINES)('the seed (%s engine)', (engine) => {
       refSigmoidStep(probe, x, Y[i], 1);
       return probe.weights.map((W, l) => W.map((row, j) => row.map((w, k) => ref.weights[l][j][k] - w)));
     });
-    const meanStep = ref.weights.map((W, l) => W.map((row, j) => row.map((w, k) => w - 0.3 * deltas.reduce((s, d) => s + d[l][j][k], 0) / 4)));
+    const meanStep = ref.weights.map((W, l) =>
+      W.map((row, j) => row.map((w, k) => w - (0.3 * deltas.reduce((s, d) => s + d[l][j][k], 0)) / 4)),
+    );
     expect(maxAbsDiff(moved.weights, meanStep)).toBeLessThan(1e-6);
-    expect(maxAbsDiff(expected.weights, deltas[0].map((W, l) => W.map((row, j) => row.map((_, k) => deltas.reduce((s, d) => s + d[l][j][k], 0) / 4))))).toBeLessThan(1e-6);
+    expect(
+      maxAbsDiff(
+        expected.weights,
+        deltas[0].map((W, l) => W.map((row, j) => row.map((_, k) => deltas.reduce((s, d) => s + d[l][j][k], 0) / 4))),
+      ),
+    ).toBeLessThan(1e-6);
   });
 });

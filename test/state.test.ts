@@ -8,17 +8,25 @@ const bits = (values: number[]): string => Buffer.from(Float32Array.from(values)
 
 describe.each(ENGINES)('state (%s engine)', (engine) => {
   async function trained(seed: number, shuffle: boolean): Promise<NeuralNetwork> {
-    const net = await NeuralNetwork.create({ layers: [2, 5, 3, 1], activation: 'tanh', outputActivation: 'sigmoid', seed, engine });
+    const net = await NeuralNetwork.create({
+      layers: [2, 5, 3, 1],
+      activation: 'tanh',
+      outputActivation: 'sigmoid',
+      seed,
+      engine,
+    });
     net.fit(XOR_X, XOR_Y, { epochs: 200, batchSize: 3, shuffle, displayUpdate: 0 });
     return net;
   }
 
   it('the same seed gives bit-identical weights after training, twice in a row', async () => {
     for (const shuffle of [false, true]) {
-      const a = (await trained(42, shuffle)).getWeights(), b = (await trained(42, shuffle)).getWeights();
+      const a = (await trained(42, shuffle)).getWeights(),
+        b = (await trained(42, shuffle)).getWeights();
       expect(bits([...a.weights.flat(2), ...a.biases.flat()])).toBe(bits([...b.weights.flat(2), ...b.biases.flat()]));
     }
-    const c = (await trained(43, true)).getWeights(), d = (await trained(42, true)).getWeights();
+    const c = (await trained(43, true)).getWeights(),
+      d = (await trained(42, true)).getWeights();
     expect(c.weights).not.toEqual(d.weights);
   });
 
@@ -33,7 +41,12 @@ describe.each(ENGINES)('state (%s engine)', (engine) => {
     const variance = w.reduce((s, v) => s + (v - mean) ** 2, 0) / w.length;
     expect(Math.abs(mean)).toBeLessThan(0.003); // 120,000 samples: 6 standard errors
     expect(variance * 400).toBeCloseTo(1, 1);
-    expect(net.getWeights().biases.flat().every((b) => b === 0)).toBe(true);
+    expect(
+      net
+        .getWeights()
+        .biases.flat()
+        .every((b) => b === 0),
+    ).toBe(true);
     expect(net.seed).toBe(9);
   });
 
@@ -56,23 +69,39 @@ describe.each(ENGINES)('state (%s engine)', (engine) => {
   });
 
   it('fromJSON refuses what it did not write', async () => {
-    await expect(NeuralNetwork.fromJSON('{"format":"other"}')).rejects.toThrow(/not a serialised backprop-wasm network/);
+    await expect(NeuralNetwork.fromJSON('{"format":"other"}')).rejects.toThrow(
+      /not a serialised backprop-wasm network/,
+    );
     const json = (await trained(5, false)).toJSON();
     await expect(NeuralNetwork.fromJSON({ ...json, version: 99 as 1 })).rejects.toThrow(/unsupported version 99/);
     const edited = structuredClone(json);
     edited.weights[1][0][2] += 1e-3;
     await expect(NeuralNetwork.fromJSON(edited)).rejects.toThrow(/checksum mismatch/);
     const { checksum: _, ...content } = { ...json, weights: json.weights.slice(1) };
-    await expect(NeuralNetwork.fromJSON(withChecksum(content))).rejects.toThrow(/json.weights must hold 3 entries for layers \[2, 5, 3, 1\]; got 2/);
+    await expect(NeuralNetwork.fromJSON(withChecksum(content))).rejects.toThrow(
+      /json.weights must hold 3 entries for layers \[2, 5, 3, 1\]; got 2/,
+    );
     await expect(NeuralNetwork.fromJSON('{"format":')).rejects.toThrow(/not valid JSON/);
   });
 
   it('getWeights is out × in and setWeights round-trips it', async () => {
     const net = await NeuralNetwork.create({ layers: [3, 2, 1], seed: 1, engine });
     const w = net.getWeights();
-    expect(w.weights.map((m) => [m.length, m[0].length])).toEqual([[2, 3], [1, 2]]);
+    expect(w.weights.map((m) => [m.length, m[0].length])).toEqual([
+      [2, 3],
+      [1, 2],
+    ]);
     expect(w.biases.map((b) => b.length)).toEqual([2, 1]);
-    const custom = { weights: [[[1, 0, 0], [0, 1, 0]], [[0.5, -0.5]]], biases: [[0.25, 0], [0.125]] };
+    const custom = {
+      weights: [
+        [
+          [1, 0, 0],
+          [0, 1, 0],
+        ],
+        [[0.5, -0.5]],
+      ],
+      biases: [[0.25, 0], [0.125]],
+    };
     net.setWeights(custom);
     expect(net.getWeights()).toEqual(custom);
     // Sigmoid units throughout: output = σ(0.5·σ(x0 + 0.25) − 0.5·σ(x1) + 0.125).
@@ -90,13 +119,20 @@ describe.each(ENGINES)('state (%s engine)', (engine) => {
     expect(typed.data).toBeInstanceOf(Float32Array);
     expect([typed.rows, typed.cols]).toEqual([4, 1]);
     expect(Array.from(typed.data)).toEqual(rows.flat());
-    expect(net.predict({ data: Float64Array.from(XOR_X.flat()) as unknown as Float32Array, rows: 4, cols: 2 }).data).toEqual(typed.data);
+    expect(
+      net.predict({ data: Float64Array.from(XOR_X.flat()) as unknown as Float32Array, rows: 4, cols: 2 }).data,
+    ).toEqual(typed.data);
   });
 
   it('fit returns the mean per-sample loss of every epoch, and onEpochEnd sees the same', async () => {
     const net = await NeuralNetwork.create({ layers: [2, 4, 1], seed: 2, engine });
     const seen: [number, number][] = [];
-    const history = net.fit(XOR_X, XOR_Y, { epochs: 30, batchSize: 2, displayUpdate: 0, onEpochEnd: (e, l) => seen.push([e, l]) });
+    const history = net.fit(XOR_X, XOR_Y, {
+      epochs: 30,
+      batchSize: 2,
+      displayUpdate: 0,
+      onEpochEnd: (e, l) => seen.push([e, l]),
+    });
     expect(history.epochs).toBe(30);
     expect(seen.map(([e]) => e)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
     expect(seen.map(([, l]) => l)).toEqual(history.loss);

@@ -6,15 +6,25 @@ import { withChecksum } from '../src/checkpoint.js';
 import { NeuralNetwork, ValueError, type NetworkJSON } from '../src/index.js';
 import { ENGINES, randomMatrix } from './helpers.js';
 
-const X = randomMatrix(120, 4, 41), labels = X.map((r) => (r[0] + r[1] * r[2] > 0 ? 1 : 0) + (r[3] > 0.4 ? 1 : 0));
+const X = randomMatrix(120, 4, 41),
+  labels = X.map((r) => (r[0] + r[1] * r[2] > 0 ? 1 : 0) + (r[3] > 0.4 ? 1 : 0));
 const oneHot = labels.map((c) => [0, 1, 2].map((k) => (k === c ? 1 : 0)));
-const classifier = (engine: 'wasm' | 'js', extra = {}) => NeuralNetwork.create({
-  layers: [4, 10, 3], activation: 'tanh', outputActivation: 'softmax', loss: 'crossEntropy', learningRate: 0.05, seed: 9, engine, ...extra,
-});
+const classifier = (engine: 'wasm' | 'js', extra = {}) =>
+  NeuralNetwork.create({
+    layers: [4, 10, 3],
+    activation: 'tanh',
+    outputActivation: 'softmax',
+    loss: 'crossEntropy',
+    learningRate: 0.05,
+    seed: 9,
+    engine,
+    ...extra,
+  });
 
 describe.each(ENGINES)('training controls (%s engine)', (engine) => {
   it('class indices as targets are one-hot encoded; evaluate and predictClass agree with predict', async () => {
-    const a = await classifier(engine), b = await classifier(engine);
+    const a = await classifier(engine),
+      b = await classifier(engine);
     const ha = a.fit(X, labels, { epochs: 30, batchSize: 8, displayUpdate: 0 });
     const hb = b.fit(X, oneHot, { epochs: 30, batchSize: 8, displayUpdate: 0 });
     expect(a.getWeights()).toEqual(b.getWeights());
@@ -27,13 +37,20 @@ describe.each(ENGINES)('training controls (%s engine)', (engine) => {
     expect(result.loss).toBeCloseTo(a.calculateLoss(X, labels) / X.length, 6);
     expect(ha.accuracy).toHaveLength(30);
     expect(ha.accuracy![29]).toBeGreaterThan(ha.accuracy![0]);
-    expect(() => a.fit(X, labels.map((c) => c + 1), { epochs: 1 })).toThrow(/y\[\d+\] is 3: class indices must be integers from 0 to 2/);
+    expect(() =>
+      a.fit(
+        X,
+        labels.map((c) => c + 1),
+        { epochs: 1 },
+      ),
+    ).toThrow(/y\[\d+\] is 3: class indices must be integers from 0 to 2/);
     const regression = await NeuralNetwork.create({ layers: [4, 2], outputActivation: 'identity', engine });
     expect(() => regression.predictClass(X)).toThrow(ValueError);
   });
 
   it('validationSplit holds out a seeded random set and reports valLoss and valAccuracy every epoch', async () => {
-    const a = await classifier(engine), b = await classifier(engine);
+    const a = await classifier(engine),
+      b = await classifier(engine);
     const ha = a.fit(X, labels, { epochs: 12, batchSize: 8, validationSplit: 0.25, displayUpdate: 0 });
     const hb = b.fit(X, labels, { epochs: 12, batchSize: 8, validationSplit: 0.25, displayUpdate: 0 });
     expect(ha).toEqual(hb);
@@ -45,9 +62,17 @@ describe.each(ENGINES)('training controls (%s engine)', (engine) => {
 
   it('validationData: valLoss is evaluate() on those rows after each epoch', async () => {
     const net = await classifier(engine);
-    const vx = X.slice(0, 30), vy = labels.slice(0, 30);
+    const vx = X.slice(0, 30),
+      vy = labels.slice(0, 30);
     let last = NaN;
-    const h = net.fit(X, labels, { epochs: 5, validationData: [vx, vy], displayUpdate: 0, onEpochEnd: (_e, _l, logs) => { last = logs.valLoss!; } });
+    const h = net.fit(X, labels, {
+      epochs: 5,
+      validationData: [vx, vy],
+      displayUpdate: 0,
+      onEpochEnd: (_e, _l, logs) => {
+        last = logs.valLoss!;
+      },
+    });
     expect(h.valLoss![4]).toBe(last);
     expect(h.valLoss![4]).toBeCloseTo(net.evaluate(vx, vy).loss, 12);
   });
@@ -58,9 +83,14 @@ describe.each(ENGINES)('training controls (%s engine)', (engine) => {
     const scrambled = labels.map((c) => (c + 1) % 3);
     const snapshots: ReturnType<NeuralNetwork['getWeights']>[] = [];
     const h = net.fit(X, labels, {
-      epochs: 500, batchSize: 4, validationData: [X, scrambled], displayUpdate: 0,
+      epochs: 500,
+      batchSize: 4,
+      validationData: [X, scrambled],
+      displayUpdate: 0,
       earlyStopping: { monitor: 'valLoss', patience: 3, restoreBestWeights: true },
-      onEpochEnd: () => { snapshots.push(net.getWeights()); },
+      onEpochEnd: () => {
+        snapshots.push(net.getWeights());
+      },
     });
     expect(h.stoppedBy).toBe('earlyStopping');
     expect(h.epochs).toBe(h.bestEpoch! + 4);
@@ -110,27 +140,63 @@ describe.each(ENGINES)('training controls (%s engine)', (engine) => {
       return withChecksum(content);
     };
     const cases: [unknown, RegExp][] = [
-      [{ ...json, weights: [json.weights[0].map((row, o) => row.map((v, i) => (o === 1 && i === 2 ? v + 1e-3 : v))), json.weights[1]] }, /checksum mismatch/],
+      [
+        {
+          ...json,
+          weights: [
+            json.weights[0].map((row, o) => row.map((v, i) => (o === 1 && i === 2 ? v + 1e-3 : v))),
+            json.weights[1],
+          ],
+        },
+        /checksum mismatch/,
+      ],
       [JSON.stringify(json).slice(0, -20), /not valid JSON/],
       [{ ...json, version: 4 }, /unsupported version 4/],
-      [resign({ trainingState: { ...json.trainingState!, moments: json.trainingState!.moments.slice(1) } }),
-        /json.trainingState.moments must hold 166 finite numbers for layers \[4, 10, 3\] and this optimizer; got 165/],
-      [resign({ trainingState: { ...json.trainingState!, rng: [1, 2, 3] } }), /json.trainingState.rng must be four unsigned 32-bit integers/],
+      [
+        resign({ trainingState: { ...json.trainingState!, moments: json.trainingState!.moments.slice(1) } }),
+        /json.trainingState.moments must hold 166 finite numbers for layers \[4, 10, 3\] and this optimizer; got 165/,
+      ],
+      [
+        resign({ trainingState: { ...json.trainingState!, rng: [1, 2, 3] } }),
+        /json.trainingState.rng must be four unsigned 32-bit integers/,
+      ],
       [resign({ layers: [4, 11, 3] }), /json.weights\[0\] must have 11 rows \(layers\[1\]\); got 10/],
-      [resign({ layers: [4, 11, 3], trainingState: undefined }), /json.weights\[0\] must have 11 rows \(layers\[1\]\); got 10/],
-      [resign({ optimizer: { type: 'adam', beta1: 2, beta2: 0.999, epsilon: 1e-8 } }), /json.optimizer.beta1 must be a number in \[0, 1\)/],
+      [
+        resign({ layers: [4, 11, 3], trainingState: undefined }),
+        /json.weights\[0\] must have 11 rows \(layers\[1\]\); got 10/,
+      ],
+      [
+        resign({ optimizer: { type: 'adam', beta1: 2, beta2: 0.999, epsilon: 1e-8 } }),
+        /json.optimizer.beta1 must be a number in \[0, 1\)/,
+      ],
       [resign({ optimizer: { type: 'adam', beta1: 0.9 } }), /json.optimizer.beta2 is missing/],
     ];
-    for (const [bad, message] of cases) await expect(NeuralNetwork.fromJSON(bad as NetworkJSON, { engine })).rejects.toThrow(message);
+    for (const [bad, message] of cases)
+      await expect(NeuralNetwork.fromJSON(bad as NetworkJSON, { engine })).rejects.toThrow(message);
   });
 
   it('worker mode carries the optimiser and validation: Adam with valLoss equals fit', async () => {
     const { NeuralNetwork: Built } = await import('../dist/src/index.js');
-    const make = () => Built.create({
-      layers: [4, 10, 3], activation: 'tanh', outputActivation: 'softmax', loss: 'crossEntropy', optimizer: 'adam', learningRate: 0.01, seed: 9, engine,
-    });
-    const a = await make(), b = await make();
-    const options = { epochs: 15, batchSize: 8, shuffle: true, displayUpdate: 0, validationData: [X.slice(0, 20), labels.slice(0, 20)] as [number[][], number[]] };
+    const make = () =>
+      Built.create({
+        layers: [4, 10, 3],
+        activation: 'tanh',
+        outputActivation: 'softmax',
+        loss: 'crossEntropy',
+        optimizer: 'adam',
+        learningRate: 0.01,
+        seed: 9,
+        engine,
+      });
+    const a = await make(),
+      b = await make();
+    const options = {
+      epochs: 15,
+      batchSize: 8,
+      shuffle: true,
+      displayUpdate: 0,
+      validationData: [X.slice(0, 20), labels.slice(0, 20)] as [number[][], number[]],
+    };
     const ha = a.fit(X, labels, options);
     const hb = await b.fitAsync(X, labels, { ...options, worker: true });
     expect(hb).toEqual(ha);

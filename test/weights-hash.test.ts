@@ -7,31 +7,91 @@ import { describe, expect, it } from 'vitest';
 import { NeuralNetwork, type NetworkOptions } from '../src/index.js';
 import { ENGINES, randomMatrix, XOR_X, XOR_Y } from './helpers.js';
 
-const X = randomMatrix(60, 5, 1), Yreg = randomMatrix(60, 3, 2);
+const X = randomMatrix(60, 5, 1),
+  Yreg = randomMatrix(60, 3, 2);
 const Ycls = Yreg.map((row) => row.map((_, j) => Number(j === row.indexOf(Math.max(...row)))));
 
 const CONFIGS: [name: string, options: NetworkOptions, x: number[][], y: number[][], fit: object][] = [
   ['xor-seed', { layers: [2, 2, 1], learningRate: 0.5, seed: 1 }, XOR_X, XOR_Y, { epochs: 2000 }],
-  ['tanh-sigmoid-shuffle', { layers: [5, 7, 3], activation: 'tanh', outputActivation: 'sigmoid', seed: 2 }, X, Ycls, { epochs: 30, batchSize: 3, shuffle: true }],
-  ['relu-softmax-adam', {
-    layers: [5, 9, 6, 3], activation: 'relu', outputActivation: 'softmax', loss: 'crossEntropy', optimizer: 'adam', learningRate: 0.01, init: 'heNormal', seed: 3,
-  }, X, Ycls, { epochs: 25, batchSize: 8, shuffle: true }],
-  ['nesterov-l2-clip', {
-    layers: [5, 8, 3], activation: 'leakyRelu', outputActivation: 'identity', optimizer: { type: 'momentum', momentum: 0.8, nesterov: true }, l2: 0.01,
-    clipNorm: 0.5, init: 'xavierUniform', learningRate: 0.05, seed: 4,
-  }, X, Yreg, { epochs: 20, batchSize: 37, shuffle: true }],
-  ['identity-momentum-batch1', { layers: [5, 4, 3], activation: 'identity', optimizer: 'momentum', learningRate: 0.01, seed: 5 }, X, Yreg, { epochs: 10 }],
-  ['relu-dropout-adam', {
-    layers: [5, 9, 6, 3], activation: 'relu', outputActivation: 'softmax', loss: 'crossEntropy', optimizer: 'adam', learningRate: 0.01, init: 'heNormal',
-    dropout: [0.3, 0.2], seed: 6,
-  }, X, Ycls, { epochs: 25, batchSize: 8, shuffle: true }],
+  [
+    'tanh-sigmoid-shuffle',
+    { layers: [5, 7, 3], activation: 'tanh', outputActivation: 'sigmoid', seed: 2 },
+    X,
+    Ycls,
+    { epochs: 30, batchSize: 3, shuffle: true },
+  ],
+  [
+    'relu-softmax-adam',
+    {
+      layers: [5, 9, 6, 3],
+      activation: 'relu',
+      outputActivation: 'softmax',
+      loss: 'crossEntropy',
+      optimizer: 'adam',
+      learningRate: 0.01,
+      init: 'heNormal',
+      seed: 3,
+    },
+    X,
+    Ycls,
+    { epochs: 25, batchSize: 8, shuffle: true },
+  ],
+  [
+    'nesterov-l2-clip',
+    {
+      layers: [5, 8, 3],
+      activation: 'leakyRelu',
+      outputActivation: 'identity',
+      optimizer: { type: 'momentum', momentum: 0.8, nesterov: true },
+      l2: 0.01,
+      clipNorm: 0.5,
+      init: 'xavierUniform',
+      learningRate: 0.05,
+      seed: 4,
+    },
+    X,
+    Yreg,
+    { epochs: 20, batchSize: 37, shuffle: true },
+  ],
+  [
+    'identity-momentum-batch1',
+    { layers: [5, 4, 3], activation: 'identity', optimizer: 'momentum', learningRate: 0.01, seed: 5 },
+    X,
+    Yreg,
+    { epochs: 10 },
+  ],
+  [
+    'relu-dropout-adam',
+    {
+      layers: [5, 9, 6, 3],
+      activation: 'relu',
+      outputActivation: 'softmax',
+      loss: 'crossEntropy',
+      optimizer: 'adam',
+      learningRate: 0.01,
+      init: 'heNormal',
+      dropout: [0.3, 0.2],
+      seed: 6,
+    },
+    X,
+    Ycls,
+    { epochs: 25, batchSize: 8, shuffle: true },
+  ],
 ];
 
 const EXPECTED: Record<string, string> = {
-  'wasm xor-seed': '3d05950bc576c872', 'wasm tanh-sigmoid-shuffle': '01ce9aa93643e8d7', 'wasm relu-softmax-adam': '54d9f77ee57be04b',
-  'wasm nesterov-l2-clip': '0d68e3232f5093ca', 'wasm identity-momentum-batch1': 'c15a9262d7f58991', 'wasm relu-dropout-adam': '1cf1746f3a7de962',
-  'js xor-seed': 'ac5228daec6cba6c', 'js tanh-sigmoid-shuffle': 'ca33f5c580fb12a8', 'js relu-softmax-adam': 'dda025be692c4ba3',
-  'js nesterov-l2-clip': '0c348c2dd18d276e', 'js identity-momentum-batch1': '37449a7bc58daa30', 'js relu-dropout-adam': 'f53888acfeca9291',
+  'wasm xor-seed': '3d05950bc576c872',
+  'wasm tanh-sigmoid-shuffle': '01ce9aa93643e8d7',
+  'wasm relu-softmax-adam': '54d9f77ee57be04b',
+  'wasm nesterov-l2-clip': '0d68e3232f5093ca',
+  'wasm identity-momentum-batch1': 'c15a9262d7f58991',
+  'wasm relu-dropout-adam': '1cf1746f3a7de962',
+  'js xor-seed': 'ac5228daec6cba6c',
+  'js tanh-sigmoid-shuffle': 'ca33f5c580fb12a8',
+  'js relu-softmax-adam': 'dda025be692c4ba3',
+  'js nesterov-l2-clip': '0c348c2dd18d276e',
+  'js identity-momentum-batch1': '37449a7bc58daa30',
+  'js relu-dropout-adam': 'f53888acfeca9291',
 };
 
 describe.each(ENGINES)('weights hash as they always have (%s engine)', (engine) => {
@@ -42,7 +102,10 @@ describe.each(ENGINES)('weights hash as they always have (%s engine)', (engine) 
     const { weights, biases, trainingState } = net.toJSON({ trainingState: true });
     // Weights, biases and the optimiser vectors the rule uses, as float32 bits.
     const values = [...weights.flat(2), ...biases.flat(), ...trainingState!.moments];
-    const hash = createHash('sha256').update(Buffer.from(Float32Array.from(values).buffer)).digest('hex').slice(0, 16);
+    const hash = createHash('sha256')
+      .update(Buffer.from(Float32Array.from(values).buffer))
+      .digest('hex')
+      .slice(0, 16);
     expect(hash).toBe(EXPECTED[`${engine} ${name}`]);
   });
 });

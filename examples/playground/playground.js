@@ -12,26 +12,38 @@ const state = (window.playground = { ready: false, losses: [], epochs: { wasm: 0
 
 function dataset(name, n = 240, seed = 7) {
   const random = seededRandom(seed);
-  const X = [], y = [];
+  const X = [],
+    y = [];
   const noise = () => random.normal() * 0.06;
   for (let i = 0; i < n; i++) {
     const label = i % 2;
     let px, py;
     if (name === 'xor') {
-      px = random.next() * 2 - 1; py = random.next() * 2 - 1;
-      X.push([px, py]); y.push([px * py > 0 ? 0 : 1]); continue;
+      px = random.next() * 2 - 1;
+      py = random.next() * 2 - 1;
+      X.push([px, py]);
+      y.push([px * py > 0 ? 0 : 1]);
+      continue;
     } else if (name === 'circles') {
-      const r = label ? 0.25 + random.next() * 0.25 : 0.65 + random.next() * 0.25, a = random.next() * 2 * Math.PI;
-      px = r * Math.cos(a); py = r * Math.sin(a);
+      const r = label ? 0.25 + random.next() * 0.25 : 0.65 + random.next() * 0.25,
+        a = random.next() * 2 * Math.PI;
+      px = r * Math.cos(a);
+      py = r * Math.sin(a);
     } else if (name === 'spirals') {
-      const t = (i >> 1) / (n / 2), r = 0.1 + 0.8 * t, a = 3.5 * Math.PI * t + label * Math.PI;
-      px = r * Math.cos(a); py = r * Math.sin(a);
+      const t = (i >> 1) / (n / 2),
+        r = 0.1 + 0.8 * t,
+        a = 3.5 * Math.PI * t + label * Math.PI;
+      px = r * Math.cos(a);
+      py = r * Math.sin(a);
     } else {
       const a = random.next() * Math.PI;
-      px = label ? 1 - Math.cos(a) - 0.5 : Math.cos(a) - 0.5; py = label ? 0.3 - Math.sin(a) + 0.2 : Math.sin(a) - 0.2;
-      px *= 0.8; py *= 0.8;
+      px = label ? 1 - Math.cos(a) - 0.5 : Math.cos(a) - 0.5;
+      py = label ? 0.3 - Math.sin(a) + 0.2 : Math.sin(a) - 0.2;
+      px *= 0.8;
+      py *= 0.8;
     }
-    X.push([px + noise(), py + noise()]); y.push([label]);
+    X.push([px + noise(), py + noise()]);
+    y.push([label]);
   }
   return { X, y };
 }
@@ -40,36 +52,63 @@ function dataset(name, n = 240, seed = 7) {
 
 const GRID = 80;
 const grid = { data: new Float32Array(GRID * GRID * 2), rows: GRID * GRID, cols: 2 };
-for (let j = 0; j < GRID; j++) for (let i = 0; i < GRID; i++) {
-  grid.data[(j * GRID + i) * 2] = (i + 0.5) / GRID * 2 - 1;
-  grid.data[(j * GRID + i) * 2 + 1] = 1 - (j + 0.5) / GRID * 2;
-}
+for (let j = 0; j < GRID; j++)
+  for (let i = 0; i < GRID; i++) {
+    grid.data[(j * GRID + i) * 2] = ((i + 0.5) / GRID) * 2 - 1;
+    grid.data[(j * GRID + i) * 2 + 1] = 1 - ((j + 0.5) / GRID) * 2;
+  }
 
 let run = null;
 
 async function start() {
   const form = new FormData($('controls'));
-  const hidden = String(form.get('hidden')).split(/[\s,-]+/).filter(Boolean).map(Number);
+  const hidden = String(form.get('hidden'))
+    .split(/[\s,-]+/)
+    .filter(Boolean)
+    .map(Number);
   const options = {
-    layers: [2, ...hidden, 1], activation: form.get('activation'), outputActivation: 'sigmoid', loss: 'crossEntropy',
-    learningRate: Number(form.get('learningRate')), seed: 42,
+    layers: [2, ...hidden, 1],
+    activation: form.get('activation'),
+    outputActivation: 'sigmoid',
+    loss: 'crossEntropy',
+    learningRate: Number(form.get('learningRate')),
+    seed: 42,
   };
   const batchSize = Math.max(1, Math.floor(Number(form.get('batchSize'))));
   const data = dataset(form.get('dataset'));
-  const [wasm, js] = await Promise.all([NeuralNetwork.create({ ...options, engine: 'wasm' }), NeuralNetwork.create({ ...options, engine: 'js' })]);
-  run?.wasm.dispose(); run?.js.dispose();
-  run = { wasm, js, data, batchSize, paused: false, stats: { wasm: { epochs: 0, ms: 0, perFrame: 1 }, js: { epochs: 0, ms: 0, perFrame: 1 } } };
-  state.losses = []; state.epochs = { wasm: 0, js: 0 };
+  const [wasm, js] = await Promise.all([
+    NeuralNetwork.create({ ...options, engine: 'wasm' }),
+    NeuralNetwork.create({ ...options, engine: 'js' }),
+  ]);
+  run?.wasm.dispose();
+  run?.js.dispose();
+  run = {
+    wasm,
+    js,
+    data,
+    batchSize,
+    paused: false,
+    stats: { wasm: { epochs: 0, ms: 0, perFrame: 1 }, js: { epochs: 0, ms: 0, perFrame: 1 } },
+  };
+  state.losses = [];
+  state.epochs = { wasm: 0, js: 0 };
   $('pause').textContent = 'Pause';
 }
 
 /** Trains one engine for about `budget` ms of epochs, adapting how many epochs fit in that budget. */
 function train(engine, budget) {
-  const net = run[engine], s = run.stats[engine];
+  const net = run[engine],
+    s = run.stats[engine];
   const started = performance.now();
-  const history = net.fit(run.data.X, run.data.y, { epochs: s.perFrame, batchSize: run.batchSize, shuffle: true, displayUpdate: 0 });
+  const history = net.fit(run.data.X, run.data.y, {
+    epochs: s.perFrame,
+    batchSize: run.batchSize,
+    shuffle: true,
+    displayUpdate: 0,
+  });
   const ms = performance.now() - started;
-  s.epochs += s.perFrame; s.ms += ms;
+  s.epochs += s.perFrame;
+  s.ms += ms;
   s.perFrame = Math.max(1, Math.round(s.perFrame * Math.min(2, Math.max(0.5, budget / Math.max(ms, 0.1)))));
   return history.loss.at(-1);
 }
@@ -83,25 +122,30 @@ function frame() {
     drawField();
     drawLoss();
     for (const engine of ['wasm', 'js']) {
-      const s = run.stats[engine], cells = $(`speed-${engine}`).children;
+      const s = run.stats[engine],
+        cells = $(`speed-${engine}`).children;
       cells[1].textContent = Math.round((s.epochs / s.ms) * 1000).toLocaleString();
       cells[2].textContent = s.epochs.toLocaleString();
       cells[3].textContent = (run[engine].calculateLoss(run.data.X, run.data.y) / run.data.X.length).toFixed(4);
     }
-    const ratio = (run.stats.wasm.epochs / run.stats.wasm.ms) / (run.stats.js.epochs / run.stats.js.ms);
-    $('ratio').textContent = `wasm trains ${ratio.toFixed(1)}× as many epochs per second as pure TypeScript here; both start from seed 42.`;
+    const ratio = run.stats.wasm.epochs / run.stats.wasm.ms / (run.stats.js.epochs / run.stats.js.ms);
+    $('ratio').textContent =
+      `wasm trains ${ratio.toFixed(1)}× as many epochs per second as pure TypeScript here; both start from seed 42.`;
     state.ready = true;
   }
   requestAnimationFrame(frame);
 }
 
 function drawField() {
-  const canvas = $('field'), ctx = canvas.getContext('2d');
+  const canvas = $('field'),
+    ctx = canvas.getContext('2d');
   const p = run.wasm.predict(grid).data;
   const image = ctx.createImageData(GRID, GRID);
   for (let k = 0; k < GRID * GRID; k++) {
     const v = p[k];
-    image.data[k * 4] = 240 - 170 * v; image.data[k * 4 + 1] = 170 + 30 * v - 40 * (1 - v); image.data[k * 4 + 2] = 110 + 140 * v;
+    image.data[k * 4] = 240 - 170 * v;
+    image.data[k * 4 + 1] = 170 + 30 * v - 40 * (1 - v);
+    image.data[k * 4 + 2] = 110 + 140 * v;
     image.data[k * 4 + 3] = 255;
   }
   const off = new OffscreenCanvas(GRID, GRID);
@@ -111,7 +155,7 @@ function drawField() {
   for (let i = 0; i < run.data.X.length; i++) {
     const [x, y] = run.data.X[i];
     ctx.beginPath();
-    ctx.arc((x + 1) / 2 * canvas.width, (1 - y) / 2 * canvas.height, 4, 0, 2 * Math.PI);
+    ctx.arc(((x + 1) / 2) * canvas.width, ((1 - y) / 2) * canvas.height, 4, 0, 2 * Math.PI);
     ctx.fillStyle = run.data.y[i][0] ? '#1f4fb0' : '#c2571a';
     ctx.fill();
     ctx.strokeStyle = 'white';
@@ -120,20 +164,31 @@ function drawField() {
 }
 
 function drawLoss() {
-  const canvas = $('loss'), ctx = canvas.getContext('2d'), w = canvas.width, h = canvas.height;
+  const canvas = $('loss'),
+    ctx = canvas.getContext('2d'),
+    w = canvas.width,
+    h = canvas.height;
   ctx.clearRect(0, 0, w, h);
-  const losses = state.losses, max = Math.max(...losses, 1e-9);
-  ctx.fillStyle = '#5a6478'; ctx.font = '12px sans-serif';
+  const losses = state.losses,
+    max = Math.max(...losses, 1e-9);
+  ctx.fillStyle = '#5a6478';
+  ctx.font = '12px sans-serif';
   ctx.fillText(`loss (mean per sample), max ${max.toFixed(3)}`, 8, 14);
   ctx.beginPath();
   losses.forEach((l, i) => {
-    const x = 8 + (i / Math.max(1, losses.length - 1)) * (w - 16), y = h - 8 - (l / max) * (h - 30);
+    const x = 8 + (i / Math.max(1, losses.length - 1)) * (w - 16),
+      y = h - 8 - (l / max) * (h - 30);
     i === 0 ? ctx.moveTo(x, y) : ctx.lineTo(x, y);
   });
-  ctx.strokeStyle = '#2f6fd6'; ctx.lineWidth = 2; ctx.stroke();
+  ctx.strokeStyle = '#2f6fd6';
+  ctx.lineWidth = 2;
+  ctx.stroke();
 }
 
-$('controls').addEventListener('submit', (e) => { e.preventDefault(); void start(); });
+$('controls').addEventListener('submit', (e) => {
+  e.preventDefault();
+  void start();
+});
 $('pause').addEventListener('click', () => {
   if (!run) return;
   run.paused = !run.paused;
@@ -146,14 +201,26 @@ let digitNet = null;
 
 async function csvDigits(path) {
   const text = await (await fetch(path)).text();
-  const rows = text.trim().split('\n').map((line) => line.split(',').map(Number));
+  const rows = text
+    .trim()
+    .split('\n')
+    .map((line) => line.split(',').map(Number));
   return { X: rows.map((r) => r.slice(0, 64).map((v) => v / 16)), labels: rows.map((r) => r[64]) };
 }
 
 async function trainDigits() {
-  const [train, test] = await Promise.all([csvDigits('../../data/optdigits-train.csv'), csvDigits('../../data/optdigits-test.csv')]);
+  const [train, test] = await Promise.all([
+    csvDigits('../../data/optdigits-train.csv'),
+    csvDigits('../../data/optdigits-test.csv'),
+  ]);
   digitNet = await NeuralNetwork.create({
-    layers: [64, 32, 10], activation: 'tanh', outputActivation: 'softmax', loss: 'crossEntropy', learningRate: 0.1, seed: 1, engine: 'wasm',
+    layers: [64, 32, 10],
+    activation: 'tanh',
+    outputActivation: 'softmax',
+    loss: 'crossEntropy',
+    learningRate: 0.1,
+    seed: 1,
+    engine: 'wasm',
   });
   const y = train.labels.map((c) => Array.from({ length: 10 }, (_, k) => (k === c ? 1 : 0)));
   const started = performance.now();
@@ -167,45 +234,91 @@ async function trainDigits() {
   classify();
 }
 
-const pad = $('pad'), padCtx = pad.getContext('2d', { willReadFrequently: true });
-padCtx.lineCap = 'round'; padCtx.lineJoin = 'round'; padCtx.lineWidth = 18; padCtx.strokeStyle = 'black';
+const pad = $('pad'),
+  padCtx = pad.getContext('2d', { willReadFrequently: true });
+padCtx.lineCap = 'round';
+padCtx.lineJoin = 'round';
+padCtx.lineWidth = 18;
+padCtx.strokeStyle = 'black';
 let drawing = false;
-pad.addEventListener('pointerdown', (e) => { drawing = true; padCtx.beginPath(); padCtx.moveTo(e.offsetX, e.offsetY); });
-pad.addEventListener('pointermove', (e) => { if (!drawing) return; padCtx.lineTo(e.offsetX, e.offsetY); padCtx.stroke(); });
-window.addEventListener('pointerup', () => { if (drawing) { drawing = false; classify(); } });
-$('clear').addEventListener('click', () => { padCtx.clearRect(0, 0, pad.width, pad.height); classify(); });
+pad.addEventListener('pointerdown', (e) => {
+  drawing = true;
+  padCtx.beginPath();
+  padCtx.moveTo(e.offsetX, e.offsetY);
+});
+pad.addEventListener('pointermove', (e) => {
+  if (!drawing) return;
+  padCtx.lineTo(e.offsetX, e.offsetY);
+  padCtx.stroke();
+});
+window.addEventListener('pointerup', () => {
+  if (drawing) {
+    drawing = false;
+    classify();
+  }
+});
+$('clear').addEventListener('click', () => {
+  padCtx.clearRect(0, 0, pad.width, pad.height);
+  classify();
+});
 
 /** The drawing as optdigits sees a digit: cropped, scaled into 32×32, on-pixels counted in 4×4 blocks. */
 function digitInput() {
   const { data, width, height } = padCtx.getImageData(0, 0, pad.width, pad.height);
-  let x0 = width, y0 = height, x1 = -1, y1 = -1;
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) {
-    if (data[(y * width + x) * 4 + 3] > 64) { x0 = Math.min(x0, x); y0 = Math.min(y0, y); x1 = Math.max(x1, x); y1 = Math.max(y1, y); }
-  }
+  let x0 = width,
+    y0 = height,
+    x1 = -1,
+    y1 = -1;
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) {
+      if (data[(y * width + x) * 4 + 3] > 64) {
+        x0 = Math.min(x0, x);
+        y0 = Math.min(y0, y);
+        x1 = Math.max(x1, x);
+        y1 = Math.max(y1, y);
+      }
+    }
   const input = new Array(64).fill(0);
   if (x1 < 0) return input;
-  const size = Math.max(x1 - x0, y1 - y0) + 1, cx = (x0 + x1) / 2, cy = (y0 + y1) / 2;
-  for (let j = 0; j < 32; j++) for (let i = 0; i < 32; i++) {
-    const x = Math.floor(cx + ((i + 0.5) / 32 - 0.5) * size), y = Math.floor(cy + ((j + 0.5) / 32 - 0.5) * size);
-    const on = x >= 0 && y >= 0 && x < width && y < height && data[(y * width + x) * 4 + 3] > 64;
-    if (on) input[(j >> 2) * 8 + (i >> 2)] += 1 / 16;
-  }
+  const size = Math.max(x1 - x0, y1 - y0) + 1,
+    cx = (x0 + x1) / 2,
+    cy = (y0 + y1) / 2;
+  for (let j = 0; j < 32; j++)
+    for (let i = 0; i < 32; i++) {
+      const x = Math.floor(cx + ((i + 0.5) / 32 - 0.5) * size),
+        y = Math.floor(cy + ((j + 0.5) / 32 - 0.5) * size);
+      const on = x >= 0 && y >= 0 && x < width && y < height && data[(y * width + x) * 4 + 3] > 64;
+      if (on) input[(j >> 2) * 8 + (i >> 2)] += 1 / 16;
+    }
   return input;
 }
 
 function classify() {
   const input = digitInput();
   const preview = $('preview').getContext('2d');
-  input.forEach((v, k) => { preview.fillStyle = `rgb(${255 - v * 255},${255 - v * 255},${255 - v * 230})`; preview.fillRect((k % 8) * 16, (k >> 3) * 16, 16, 16); });
-  if (!digitNet || input.every((v) => v === 0)) { $('guess').textContent = '–'; $('bars').innerHTML = ''; return; }
+  input.forEach((v, k) => {
+    preview.fillStyle = `rgb(${255 - v * 255},${255 - v * 255},${255 - v * 230})`;
+    preview.fillRect((k % 8) * 16, (k >> 3) * 16, 16, 16);
+  });
+  if (!digitNet || input.every((v) => v === 0)) {
+    $('guess').textContent = '–';
+    $('bars').innerHTML = '';
+    return;
+  }
   const p = digitNet.predict(input);
   $('guess').textContent = String(p.indexOf(Math.max(...p)));
-  $('bars').innerHTML = p.map((v, k) => `<span>${k}</span><div class="bar" style="width:${Math.max(1, v * 100)}%"></div>`).join('');
+  $('bars').innerHTML = p
+    .map((v, k) => `<span>${k}</span><div class="bar" style="width:${Math.max(1, v * 100)}%"></div>`)
+    .join('');
 }
 
 /** A digit drawn by code, so the page shows something before anyone draws (and the tests can see it). */
 function sketchSeven() {
-  padCtx.beginPath(); padCtx.moveTo(70, 60); padCtx.lineTo(185, 60); padCtx.lineTo(110, 205); padCtx.stroke();
+  padCtx.beginPath();
+  padCtx.moveTo(70, 60);
+  padCtx.lineTo(185, 60);
+  padCtx.lineTo(110, 205);
+  padCtx.stroke();
 }
 
 sketchSeven();

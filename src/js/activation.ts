@@ -88,15 +88,34 @@ export function softmaxBackward(m: Float32Array, dinp: number, out: number, dout
 }
 
 /** Applies activation `code` to B rows of OC. */
-export function activationForward(m: Float32Array, code: number, out: number, inp: number, B: number, OC: number): void {
+export function activationForward(
+  m: Float32Array,
+  code: number,
+  out: number,
+  inp: number,
+  B: number,
+  OC: number,
+): void {
   const N = B * OC;
   switch (code) {
-    case ACT_SIGMOID: sigmoidForward(m, out, inp, N); break;
-    case ACT_TANH: tanhForward(m, out, inp, N); break;
-    case ACT_RELU: reluForward(m, out, inp, N); break;
-    case ACT_LEAKY_RELU: leakyReluForward(m, out, inp, N); break;
-    case ACT_SOFTMAX: softmaxForward(m, out, inp, B, OC); break;
-    case ACT_IDENTITY: if (out !== inp) m.copyWithin(out, inp, inp + N); break;
+    case ACT_SIGMOID:
+      sigmoidForward(m, out, inp, N);
+      break;
+    case ACT_TANH:
+      tanhForward(m, out, inp, N);
+      break;
+    case ACT_RELU:
+      reluForward(m, out, inp, N);
+      break;
+    case ACT_LEAKY_RELU:
+      leakyReluForward(m, out, inp, N);
+      break;
+    case ACT_SOFTMAX:
+      softmaxForward(m, out, inp, B, OC);
+      break;
+    case ACT_IDENTITY:
+      if (out !== inp) m.copyWithin(out, inp, inp + N);
+      break;
   }
 }
 
@@ -106,15 +125,34 @@ export function activationForward(m: Float32Array, code: number, out: number, in
  * region of its own; for the others `inp` may be the output, overwritten in place).
  */
 export function activationBackward(
-  m: Float32Array, code: number, dinp: number, inp: number, out: number, dout: number, B: number, OC: number,
+  m: Float32Array,
+  code: number,
+  dinp: number,
+  inp: number,
+  out: number,
+  dout: number,
+  B: number,
+  OC: number,
 ): void {
   const N = B * OC;
   switch (code) {
-    case ACT_SIGMOID: sigmoidBackward(m, dinp, out, dout, N); break;
-    case ACT_TANH: tanhBackward(m, dinp, out, dout, N); break;
-    case ACT_RELU: reluBackward(m, dinp, out, dout, N); break;
-    case ACT_LEAKY_RELU: leakyReluBackward(m, dinp, out, dout, N); break;
-    case ACT_SOFTMAX: softmaxBackward(m, dinp, out, dout, B, OC); break;
-    case ACT_IDENTITY: if (dinp !== dout) m.copyWithin(dinp, dout, dout + N); break;
+    case ACT_SIGMOID:
+      sigmoidBackward(m, dinp, out, dout, N);
+      break;
+    case ACT_TANH:
+      tanhBackward(m, dinp, out, dout, N);
+      break;
+    case ACT_RELU:
+      reluBackward(m, dinp, out, dout, N);
+      break;
+    case ACT_LEAKY_RELU:
+      leakyReluBackward(m, dinp, out, dout, N);
+      break;
+    case ACT_SOFTMAX:
+      softmaxBackward(m, dinp, out, dout, B, OC);
+      break;
+    case ACT_IDENTITY:
+      if (dinp !== dout) m.copyWithin(dinp, dout, dout + N);
+      break;
   }
 }

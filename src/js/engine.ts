@@ -13,7 +13,8 @@ export class JsEngine extends ArenaEngine {
     this.start();
   }
 
-  protected readonly allocationAdvice = 'free memory (dispose networks, drop large arrays) or use fewer rows per pass or training rows';
+  protected readonly allocationAdvice =
+    'free memory (dispose networks, drop large arrays) or use fewer rows per pass or training rows';
 
   protected open(plan: ArenaPlan): Arena {
     const buffer = new ArrayBuffer(plan.bytes);

@@ -4,7 +4,20 @@
 // entry in src/registry.ts saying what its record and regions need; train.ts never looks inside a
 // record. Records are addressed by word index; the offsets in them are bytes, hence the `>>> 2`.
 import {
-  LAYER_WORDS, L_ARG0, L_ARG1, L_BIAS, L_DBIAS, L_DINPUT, L_DOUTPUT, L_DWEIGHT, L_IN, L_INPUT, L_KIND, L_OUT, L_OUTPUT, L_STATE,
+  LAYER_WORDS,
+  L_ARG0,
+  L_ARG1,
+  L_BIAS,
+  L_DBIAS,
+  L_DINPUT,
+  L_DOUTPUT,
+  L_DWEIGHT,
+  L_IN,
+  L_INPUT,
+  L_KIND,
+  L_OUT,
+  L_OUTPUT,
+  L_STATE,
   L_WEIGHT,
 } from '../abi.js';
 import { activationBackward, activationForward } from './activation.js';
@@ -27,14 +40,32 @@ export const L_MASK = L_STATE; // dropout: the last training pass's mask, passRo
  * The loop and the switch are one function so that a step costs one call per pass, not per layer.
  */
 export function forwardLayers(
-  f: Float32Array, u: Uint32Array, records: number, count: number, input: number, rows: number, training: boolean, rng: number,
+  f: Float32Array,
+  u: Uint32Array,
+  records: number,
+  count: number,
+  input: number,
+  rows: number,
+  training: boolean,
+  rng: number,
 ): void {
   for (let l = 0; l < count; l++) {
     const record = records + l * LAYER_WORDS;
-    const from = l === 0 ? input : u[record + L_INPUT] >>> 2, output = u[record + L_OUTPUT] >>> 2, OC = u[record + L_OUT];
+    const from = l === 0 ? input : u[record + L_INPUT] >>> 2,
+      output = u[record + L_OUTPUT] >>> 2,
+      OC = u[record + L_OUT];
     switch (u[record + L_KIND]) {
       case KIND_DENSE:
-        matmulForward(f, output, from, u[record + L_WEIGHT] >>> 2, u[record + L_BIAS] >>> 2, rows, u[record + L_IN], OC);
+        matmulForward(
+          f,
+          output,
+          from,
+          u[record + L_WEIGHT] >>> 2,
+          u[record + L_BIAS] >>> 2,
+          rows,
+          u[record + L_IN],
+          OC,
+        );
         break;
       case KIND_ACTIVATION:
         activationForward(f, u[record + L_CODE], output, from, rows, OC);
@@ -51,18 +82,37 @@ export function forwardLayers(
  * parameters' gradients, then ∂L/∂input unless its input needs none (L_DINPUT = 0). `input` as
  * forwardLayers had it.
  */
-export function backwardLayers(f: Float32Array, u: Uint32Array, records: number, last: number, input: number, rows: number): void {
+export function backwardLayers(
+  f: Float32Array,
+  u: Uint32Array,
+  records: number,
+  last: number,
+  input: number,
+  rows: number,
+): void {
   for (let l = last; l >= 0; l--) {
     const record = records + l * LAYER_WORDS;
     const from = l === 0 ? input : u[record + L_INPUT] >>> 2;
-    const dout = u[record + L_DOUTPUT] >>> 2, dinp = u[record + L_DINPUT] >>> 2, OC = u[record + L_OUT];
+    const dout = u[record + L_DOUTPUT] >>> 2,
+      dinp = u[record + L_DINPUT] >>> 2,
+      OC = u[record + L_OUT];
     switch (u[record + L_KIND]) {
       case KIND_DENSE:
-        matmulBackwardWeight(f, u[record + L_DWEIGHT] >>> 2, u[record + L_DBIAS] >>> 2, dout, from, rows, u[record + L_IN], OC);
+        matmulBackwardWeight(
+          f,
+          u[record + L_DWEIGHT] >>> 2,
+          u[record + L_DBIAS] >>> 2,
+          dout,
+          from,
+          rows,
+          u[record + L_IN],
+          OC,
+        );
         if (dinp !== 0) matmulBackwardInput(f, dinp, dout, u[record + L_WEIGHT] >>> 2, rows, u[record + L_IN], OC);
         break;
       case KIND_ACTIVATION:
-        if (dinp !== 0) activationBackward(f, u[record + L_CODE], dinp, from, u[record + L_OUTPUT] >>> 2, dout, rows, OC);
+        if (dinp !== 0)
+          activationBackward(f, u[record + L_CODE], dinp, from, u[record + L_OUTPUT] >>> 2, dout, rows, OC);
         break;
       case KIND_DROPOUT:
         if (dinp !== 0) dropoutBackward(f, dinp, u[record + L_MASK] >>> 2, dout, rows * OC);
@@ -73,9 +123,27 @@ export function backwardLayers(f: Float32Array, u: Uint32Array, records: number,
 
 /** A dropout layer's forward pass over its N units: masks drawn while training, a copy otherwise. */
 function dropoutLayerForward(
-  f: Float32Array, u: Uint32Array, record: number, input: number, output: number, N: number, training: boolean, rng: number,
+  f: Float32Array,
+  u: Uint32Array,
+  record: number,
+  input: number,
+  output: number,
+  N: number,
+  training: boolean,
+  rng: number,
 ): void {
-  if (training) dropoutForward(f, u, output, u[record + L_MASK] >>> 2, input, N, u[record + L_DROP_BELOW], f[record + L_SCALE], rng);
+  if (training)
+    dropoutForward(
+      f,
+      u,
+      output,
+      u[record + L_MASK] >>> 2,
+      input,
+      N,
+      u[record + L_DROP_BELOW],
+      f[record + L_SCALE],
+      rng,
+    );
   else f.copyWithin(output, input, input + N);
 }
 
@@ -85,7 +153,15 @@ function dropoutLayerForward(
  * is its input. The mask keeps each unit's factor for the backward pass. One draw per unit, in order.
  */
 export function dropoutForward(
-  f: Float32Array, u: Uint32Array, out: number, mask: number, inp: number, N: number, dropBelow: number, scale: number, rng: number,
+  f: Float32Array,
+  u: Uint32Array,
+  out: number,
+  mask: number,
+  inp: number,
+  N: number,
+  dropBelow: number,
+  scale: number,
+  rng: number,
 ): void {
   for (let i = 0; i < N; i++) {
     const factor = rngNext(u, rng) < dropBelow ? 0 : scale;

@@ -23,13 +23,25 @@ export function mseForward(m: Float32Array, pred: number, target: number, B: num
 }
 
 /** dpred = scale · (pred − target): ∂L/∂a, still to be multiplied by the output activation's f′. */
-export function mseBackward(m: Float32Array, dpred: number, pred: number, target: number, N: number, scale: number): void {
+export function mseBackward(
+  m: Float32Array,
+  dpred: number,
+  pred: number,
+  target: number,
+  N: number,
+  scale: number,
+): void {
   for (let i = 0; i < N; i++) m[dpred + i] = scale * (m[pred + i] - m[target + i]);
 }
 
 /** −Σ target·log(pred) for softmax outputs; the binary form, summed over outputs, for sigmoid. */
 export function crossEntropyForward(
-  m: Float32Array, pred: number, target: number, B: number, OC: number, outputActivation: number,
+  m: Float32Array,
+  pred: number,
+  target: number,
+  B: number,
+  OC: number,
+  outputActivation: number,
 ): number {
   let sum = 0;
   const N = B * OC;
@@ -40,7 +52,8 @@ export function crossEntropyForward(
     }
   } else {
     for (let i = 0; i < N; i++) {
-      const p = m[pred + i], t = m[target + i];
+      const p = m[pred + i],
+        t = m[target + i];
       sum -= t * clampedLog(p) + (1 - t) * clampedLog(1 - p);
     }
   }
@@ -51,13 +64,26 @@ export function crossEntropyForward(
  * dz = scale · (pred − target): ∂L/∂z directly, because softmax (or sigmoid) followed by
  * cross-entropy has this fused gradient, which stays exact where a·(1−a) would underflow.
  */
-export function crossEntropyBackward(m: Float32Array, dz: number, pred: number, target: number, N: number, scale: number): void {
+export function crossEntropyBackward(
+  m: Float32Array,
+  dz: number,
+  pred: number,
+  target: number,
+  N: number,
+  scale: number,
+): void {
   mseBackward(m, dz, pred, target, N, scale);
 }
 
 /** The loss `code` summed over B rows. */
 export function lossForward(
-  m: Float32Array, code: number, pred: number, target: number, B: number, OC: number, outputActivation: number,
+  m: Float32Array,
+  code: number,
+  pred: number,
+  target: number,
+  B: number,
+  OC: number,
+  outputActivation: number,
 ): number {
   return code === LOSS_CROSS_ENTROPY
     ? crossEntropyForward(m, pred, target, B, OC, outputActivation)
@@ -68,12 +94,14 @@ export function lossForward(
 export function countCorrect(m: Float32Array, pred: number, target: number, B: number, OC: number): number {
   let right = 0;
   for (let b = 0; b < B; b++) {
-    const p = pred + b * OC, t = target + b * OC;
+    const p = pred + b * OC,
+      t = target + b * OC;
     if (OC === 1) {
-      if ((m[p] >= 0.5) === (m[t] >= 0.5)) right++;
+      if (m[p] >= 0.5 === m[t] >= 0.5) right++;
       continue;
     }
-    let bestP = 0, bestT = 0;
+    let bestP = 0,
+      bestT = 0;
     for (let o = 1; o < OC; o++) {
       if (m[p + o] > m[p + bestP]) bestP = o;
       if (m[t + o] > m[t + bestT]) bestT = o;

@@ -6,7 +6,14 @@
 
 /** out (B×OC) = inp (B×C) · Wᵀ + bias. */
 export function matmulForward(
-  m: Float32Array, out: number, inp: number, weight: number, bias: number, B: number, C: number, OC: number,
+  m: Float32Array,
+  out: number,
+  inp: number,
+  weight: number,
+  bias: number,
+  B: number,
+  C: number,
+  OC: number,
 ): void {
   const OC4 = OC - (OC % 4);
   for (let b = 0; b < B; b++) {
@@ -14,8 +21,14 @@ export function matmulForward(
     const y = out + b * OC;
     let o = 0;
     for (; o < OC4; o += 4) {
-      const w0 = weight + o * C, w1 = w0 + C, w2 = w1 + C, w3 = w2 + C;
-      let s0 = m[bias + o], s1 = m[bias + o + 1], s2 = m[bias + o + 2], s3 = m[bias + o + 3];
+      const w0 = weight + o * C,
+        w1 = w0 + C,
+        w2 = w1 + C,
+        w3 = w2 + C;
+      let s0 = m[bias + o],
+        s1 = m[bias + o + 1],
+        s2 = m[bias + o + 2],
+        s3 = m[bias + o + 3];
       for (let c = 0; c < C; c++) {
         const xc = m[x + c];
         s0 += xc * m[w0 + c];
@@ -23,7 +36,10 @@ export function matmulForward(
         s2 += xc * m[w2 + c];
         s3 += xc * m[w3 + c];
       }
-      m[y + o] = s0; m[y + o + 1] = s1; m[y + o + 2] = s2; m[y + o + 3] = s3;
+      m[y + o] = s0;
+      m[y + o + 1] = s1;
+      m[y + o + 2] = s2;
+      m[y + o + 3] = s3;
     }
     for (; o < OC; o++) {
       const w = weight + o * C;
@@ -35,7 +51,14 @@ export function matmulForward(
 }
 
 export function matmulForwardNaive(
-  m: Float32Array, out: number, inp: number, weight: number, bias: number, B: number, C: number, OC: number,
+  m: Float32Array,
+  out: number,
+  inp: number,
+  weight: number,
+  bias: number,
+  B: number,
+  C: number,
+  OC: number,
 ): void {
   for (let b = 0; b < B; b++) {
     for (let o = 0; o < OC; o++) {
@@ -51,7 +74,13 @@ export function matmulForwardNaive(
  * feeds exactly one layer, so there is nothing to add to and no zeroing pass is needed.
  */
 export function matmulBackwardInput(
-  m: Float32Array, dinp: number, dout: number, weight: number, B: number, C: number, OC: number,
+  m: Float32Array,
+  dinp: number,
+  dout: number,
+  weight: number,
+  B: number,
+  C: number,
+  OC: number,
 ): void {
   const OC4 = OC - (OC % 4);
   for (let b = 0; b < B; b++) {
@@ -60,8 +89,14 @@ export function matmulBackwardInput(
     for (let c = 0; c < C; c++) m[dx + c] = 0; // a loop: fill() is a builtin call, dearer than tiny rows
     let o = 0;
     for (; o < OC4; o += 4) {
-      const g0 = m[g + o], g1 = m[g + o + 1], g2 = m[g + o + 2], g3 = m[g + o + 3];
-      const w0 = weight + o * C, w1 = w0 + C, w2 = w1 + C, w3 = w2 + C;
+      const g0 = m[g + o],
+        g1 = m[g + o + 1],
+        g2 = m[g + o + 2],
+        g3 = m[g + o + 3];
+      const w0 = weight + o * C,
+        w1 = w0 + C,
+        w2 = w1 + C,
+        w3 = w2 + C;
       for (let c = 0; c < C; c++) {
         m[dx + c] += g0 * m[w0 + c] + g1 * m[w1 + c] + g2 * m[w2 + c] + g3 * m[w3 + c];
       }
@@ -75,7 +110,13 @@ export function matmulBackwardInput(
 }
 
 export function matmulBackwardInputNaive(
-  m: Float32Array, dinp: number, dout: number, weight: number, B: number, C: number, OC: number,
+  m: Float32Array,
+  dinp: number,
+  dout: number,
+  weight: number,
+  B: number,
+  C: number,
+  OC: number,
 ): void {
   for (let b = 0; b < B; b++) {
     for (let c = 0; c < C; c++) {
@@ -91,18 +132,34 @@ export function matmulBackwardInputNaive(
  * Writes rather than accumulates, for the same reason as matmulBackwardInput: one batch is one product.
  */
 export function matmulBackwardWeight(
-  m: Float32Array, dweight: number, dbias: number, dout: number, inp: number, B: number, C: number, OC: number,
+  m: Float32Array,
+  dweight: number,
+  dbias: number,
+  dout: number,
+  inp: number,
+  B: number,
+  C: number,
+  OC: number,
 ): void {
   const OC4 = OC - (OC % 4);
   for (let i = 0; i < OC * C; i++) m[dweight + i] = 0;
   for (let o = 0; o < OC; o++) m[dbias + o] = 0;
   let o = 0;
   for (; o < OC4; o += 4) {
-    const d0 = dweight + o * C, d1 = d0 + C, d2 = d1 + C, d3 = d2 + C;
+    const d0 = dweight + o * C,
+      d1 = d0 + C,
+      d2 = d1 + C,
+      d3 = d2 + C;
     for (let b = 0; b < B; b++) {
       const g = dout + b * OC + o;
-      const g0 = m[g], g1 = m[g + 1], g2 = m[g + 2], g3 = m[g + 3];
-      m[dbias + o] += g0; m[dbias + o + 1] += g1; m[dbias + o + 2] += g2; m[dbias + o + 3] += g3;
+      const g0 = m[g],
+        g1 = m[g + 1],
+        g2 = m[g + 2],
+        g3 = m[g + 3];
+      m[dbias + o] += g0;
+      m[dbias + o + 1] += g1;
+      m[dbias + o + 2] += g2;
+      m[dbias + o + 3] += g3;
       const x = inp + b * C;
       for (let c = 0; c < C; c++) {
         const xc = m[x + c];
@@ -125,7 +182,14 @@ export function matmulBackwardWeight(
 }
 
 export function matmulBackwardWeightNaive(
-  m: Float32Array, dweight: number, dbias: number, dout: number, inp: number, B: number, C: number, OC: number,
+  m: Float32Array,
+  dweight: number,
+  dbias: number,
+  dout: number,
+  inp: number,
+  B: number,
+  C: number,
+  OC: number,
 ): void {
   for (let o = 0; o < OC; o++) {
     let sb = 0;

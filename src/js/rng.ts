@@ -19,7 +19,10 @@ export function rngSeed(u: Uint32Array, state: number, seed: number): void {
 
 /** The next 32 random bits, as an unsigned integer. */
 export function rngNext(u: Uint32Array, state: number): number {
-  const s0 = u[state], s1 = u[state + 1], s2 = u[state + 2], s3 = u[state + 3];
+  const s0 = u[state],
+    s1 = u[state + 1],
+    s2 = u[state + 2],
+    s3 = u[state + 3];
   const result = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
   const t = s1 << 9;
   const n2 = s2 ^ s0;
@@ -50,7 +53,10 @@ export function rngSigned(u: Uint32Array, state: number): number {
 export function portableLog(x: number): number {
   let m = x;
   let e = 0;
-  while (m < 0.7071067811865476) { m *= 2; e -= 1; }
+  while (m < 0.7071067811865476) {
+    m *= 2;
+    e -= 1;
+  }
   const f = (m - 1) / (m + 1);
   const f2 = f * f;
   // atanh series: log m = 2f(1 + f²/3 + f⁴/5 + …); |f| ≤ 0.1716, so 12 terms reach 1e-17.

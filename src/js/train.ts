@@ -5,10 +5,45 @@
 // Float32, Uint32 and (over the header) Float64 views of one arena whose header starts at word 0
 // and holds byte offsets, hence the `>>> 2` when one is read.
 import {
-  H_BETA1_POWER, H_CLASSIFY, H_CLIP, H_CORRECT, H_DATA_X, H_DATA_Y, H_GRADS, H_INDEX, H_INPUT, H_L2, H_LAYERS, H_LAYER_BASE,
-  H_LEARNING_RATE, H_LOSS, H_OPTIMIZER, H_OPT_STATE, H_OPT_STATE_COUNT, H_PARAM_COUNT, H_PARAMS, H_RNG, H_SETTINGS,
-  H_STEP, H_BETA2_POWER, H_TARGETS, INIT_HE_NORMAL, INIT_HE_UNIFORM, INIT_XAVIER_NORMAL, INIT_XAVIER_UNIFORM, LAYER_WORDS,
-  LOSS_SLOTS, L_BIAS, L_DINPUT, L_DOUTPUT, L_DWEIGHT, L_IN, L_KIND, L_OUT, L_OUTPUT, L_WEIGHT,
+  H_BETA1_POWER,
+  H_CLASSIFY,
+  H_CLIP,
+  H_CORRECT,
+  H_DATA_X,
+  H_DATA_Y,
+  H_GRADS,
+  H_INDEX,
+  H_INPUT,
+  H_L2,
+  H_LAYERS,
+  H_LAYER_BASE,
+  H_LEARNING_RATE,
+  H_LOSS,
+  H_OPTIMIZER,
+  H_OPT_STATE,
+  H_OPT_STATE_COUNT,
+  H_PARAM_COUNT,
+  H_PARAMS,
+  H_RNG,
+  H_SETTINGS,
+  H_STEP,
+  H_BETA2_POWER,
+  H_TARGETS,
+  INIT_HE_NORMAL,
+  INIT_HE_UNIFORM,
+  INIT_XAVIER_NORMAL,
+  INIT_XAVIER_UNIFORM,
+  LAYER_WORDS,
+  LOSS_SLOTS,
+  L_BIAS,
+  L_DINPUT,
+  L_DOUTPUT,
+  L_DWEIGHT,
+  L_IN,
+  L_KIND,
+  L_OUT,
+  L_OUTPUT,
+  L_WEIGHT,
 } from '../abi.js';
 import type { Core } from '../arena-engine.js';
 import { ACT_IDENTITY } from './activation.js';
@@ -41,14 +76,21 @@ export function initParams(a: ArenaArrays, seed: number, init: number): void {
   rngSeed(u, H_RNG, seed);
   for (let l = 0, L = u[H_LAYERS]; l < L; l++) {
     if (layer(u, l, L_KIND) !== KIND_DENSE) continue;
-    const C = layer(u, l, L_IN), OC = layer(u, l, L_OUT);
-    const weight = layer(u, l, L_WEIGHT) >>> 2, bias = layer(u, l, L_BIAS) >>> 2;
+    const C = layer(u, l, L_IN),
+      OC = layer(u, l, L_OUT);
+    const weight = layer(u, l, L_WEIGHT) >>> 2,
+      bias = layer(u, l, L_BIAS) >>> 2;
     const uniform = init === INIT_XAVIER_UNIFORM || init === INIT_HE_UNIFORM;
-    const scale = init === INIT_XAVIER_UNIFORM ? Math.sqrt(6 / (C + OC))
-      : init === INIT_XAVIER_NORMAL ? Math.sqrt(2 / (C + OC))
-      : init === INIT_HE_UNIFORM ? Math.sqrt(6 / C)
-      : init === INIT_HE_NORMAL ? Math.sqrt(2 / C)
-      : 1 / Math.sqrt(C);
+    const scale =
+      init === INIT_XAVIER_UNIFORM
+        ? Math.sqrt(6 / (C + OC))
+        : init === INIT_XAVIER_NORMAL
+          ? Math.sqrt(2 / (C + OC))
+          : init === INIT_HE_UNIFORM
+            ? Math.sqrt(6 / C)
+            : init === INIT_HE_NORMAL
+              ? Math.sqrt(2 / C)
+              : 1 / Math.sqrt(C);
     for (let i = 0; i < OC * C; i++) f[weight + i] = (uniform ? rngSigned(u, H_RNG) : rngNormal(u, H_RNG)) * scale;
     f.fill(0, bias, bias + OC);
   }
@@ -77,7 +119,8 @@ function forwardFrom({ f, u }: ArenaArrays, input: number, rows: number, trainin
 /** Gradients of the batch-mean loss into the grads region: the loss's gradient, then every layer backward, last to first. */
 function backwardFrom({ f, u }: ArenaArrays, input: number, targets: number, rows: number): void {
   const last = u[H_LAYERS] - 1;
-  const N = rows * layer(u, last, L_OUT), pred = layer(u, last, L_OUTPUT) >>> 2;
+  const N = rows * layer(u, last, L_OUT),
+    pred = layer(u, last, L_OUTPUT) >>> 2;
   let l = last;
   if (u[H_LOSS] === LOSS_CROSS_ENTROPY) {
     // Softmax or sigmoid then cross-entropy has the fused gradient ∂L/∂z, exact where a·(1−a) would
@@ -98,7 +141,15 @@ function outputActivation(u: Uint32Array): number {
 
 function lossOf({ f, u }: ArenaArrays, targets: number, rows: number): number {
   const last = u[H_LAYERS] - 1;
-  return lossForward(f, u[H_LOSS], layer(u, last, L_OUTPUT) >>> 2, targets, rows, layer(u, last, L_OUT), outputActivation(u));
+  return lossForward(
+    f,
+    u[H_LOSS],
+    layer(u, last, L_OUTPUT) >>> 2,
+    targets,
+    rows,
+    layer(u, last, L_OUT),
+    outputActivation(u),
+  );
 }
 
 function correctOf({ f, u }: ArenaArrays, targets: number, rows: number): number {
@@ -111,17 +162,37 @@ function correctOf({ f, u }: ArenaArrays, targets: number, rows: number): number
  * by global norm, then the optimiser named in the header, as loops over the flat parameter region.
  */
 function applyGradients({ f, u, d }: ArenaArrays): void {
-  const params = at(u, H_PARAMS), grads = at(u, H_GRADS), N = u[H_PARAM_COUNT];
-  const l2 = f[H_L2], clip = f[H_CLIP];
+  const params = at(u, H_PARAMS),
+    grads = at(u, H_GRADS),
+    N = u[H_PARAM_COUNT];
+  const l2 = f[H_L2],
+    clip = f[H_CLIP];
   if (l2 > 0) {
     for (let l = 0, L = u[H_LAYERS]; l < L; l++) {
       if (layer(u, l, L_KIND) !== KIND_DENSE) continue;
-      l2Gradient(f, layer(u, l, L_DWEIGHT) >>> 2, layer(u, l, L_WEIGHT) >>> 2, layer(u, l, L_IN) * layer(u, l, L_OUT), l2);
+      l2Gradient(
+        f,
+        layer(u, l, L_DWEIGHT) >>> 2,
+        layer(u, l, L_WEIGHT) >>> 2,
+        layer(u, l, L_IN) * layer(u, l, L_OUT),
+        l2,
+      );
     }
   }
   if (clip > 0) clipGradients(f, grads, N, clip);
   u[H_STEP] += 1;
-  optimizerUpdate(f, d, u[H_OPTIMIZER], params, grads, at(u, H_OPT_STATE), N, d[H_LEARNING_RATE >> 1], H_SETTINGS, H_BETA1_POWER >> 1);
+  optimizerUpdate(
+    f,
+    d,
+    u[H_OPTIMIZER],
+    params,
+    grads,
+    at(u, H_OPT_STATE),
+    N,
+    d[H_LEARNING_RATE >> 1],
+    H_SETTINGS,
+    H_BETA1_POWER >> 1,
+  );
 }
 
 /** One gradient step on `rows` rows at `input` with `targets`; returns their summed loss before the step. */
@@ -136,9 +207,13 @@ function stepOn(a: ArenaArrays, input: number, targets: number, rows: number): n
 
 /** Copies the training rows order[start … start+rows) into the batch region. */
 function gatherBatch({ f, u }: ArenaArrays, start: number, rows: number): void {
-  const C = layer(u, 0, L_IN), OC = layer(u, u[H_LAYERS] - 1, L_OUT);
-  const input = at(u, H_INPUT), targets = at(u, H_TARGETS);
-  const dataX = at(u, H_DATA_X), dataY = at(u, H_DATA_Y), index = at(u, H_INDEX);
+  const C = layer(u, 0, L_IN),
+    OC = layer(u, u[H_LAYERS] - 1, L_OUT);
+  const input = at(u, H_INPUT),
+    targets = at(u, H_TARGETS);
+  const dataX = at(u, H_DATA_X),
+    dataY = at(u, H_DATA_Y),
+    index = at(u, H_INDEX);
   for (let r = 0; r < rows; r++) {
     const row = u[index + start + r];
     for (let c = 0; c < C; c++) f[input + r * C + c] = f[dataX + row * C + c];
@@ -161,8 +236,10 @@ function trainEpoch(a: ArenaArrays, rows: number, batchSize: number, shuffle: bo
     shuffleIndex(u, H_RNG, at(u, H_INDEX), rows);
   }
   u[H_CORRECT] = 0;
-  const C = layer(u, 0, L_IN), OC = layer(u, u[H_LAYERS] - 1, L_OUT);
-  const dataX = at(u, H_DATA_X), dataY = at(u, H_DATA_Y);
+  const C = layer(u, 0, L_IN),
+    OC = layer(u, u[H_LAYERS] - 1, L_OUT);
+  const dataX = at(u, H_DATA_X),
+    dataY = at(u, H_DATA_Y);
   let loss = 0;
   for (let start = 0; start < rows; start += batchSize) {
     const n = Math.min(batchSize, rows - start);
@@ -198,7 +275,12 @@ export function trainEpochs(a: ArenaArrays, epochs: number, rows: number, batchS
  * the WebAssembly core's names and arguments.
  */
 export function jsCore(buffer: ArrayBuffer, losses: Float64Array): Core {
-  const a: ArenaArrays = { f: new Float32Array(buffer), u: new Uint32Array(buffer), d: new Float64Array(buffer, 0, H_LAYER_BASE >> 1), losses };
+  const a: ArenaArrays = {
+    f: new Float32Array(buffer),
+    u: new Uint32Array(buffer),
+    d: new Float64Array(buffer, 0, H_LAYER_BASE >> 1),
+    losses,
+  };
   const { u } = a;
   return {
     initParams: (seed, init) => initParams(a, seed, init),

@@ -15,17 +15,40 @@ export const OPT_ADAM = 2;
  * state vectors, powers[power] and powers[power + 1] the products β₁ᵗ and β₂ᵗ, advanced here by Adam.
  */
 export function optimizerUpdate(
-  m: Float32Array, powers: Float64Array, code: number, params: number, grads: number, state: number, N: number,
-  learningRate: number, settings: number, power: number,
+  m: Float32Array,
+  powers: Float64Array,
+  code: number,
+  params: number,
+  grads: number,
+  state: number,
+  N: number,
+  learningRate: number,
+  settings: number,
+  power: number,
 ): void {
   switch (code) {
     case OPT_MOMENTUM:
       momentumUpdate(m, params, grads, state, N, learningRate, m[settings], m[settings + 1] !== 0);
       break;
     case OPT_ADAM: {
-      const beta1 = m[settings], beta2 = m[settings + 1];
-      const p1 = (powers[power] *= beta1), p2 = (powers[power + 1] *= beta2);
-      adamUpdate(m, params, grads, state, state + N, N, learningRate, beta1, beta2, m[settings + 2], 1 / (1 - p1), 1 / (1 - p2));
+      const beta1 = m[settings],
+        beta2 = m[settings + 1];
+      const p1 = (powers[power] *= beta1),
+        p2 = (powers[power + 1] *= beta2);
+      adamUpdate(
+        m,
+        params,
+        grads,
+        state,
+        state + N,
+        N,
+        learningRate,
+        beta1,
+        beta2,
+        m[settings + 2],
+        1 / (1 - p1),
+        1 / (1 - p2),
+      );
       break;
     }
     default:
@@ -40,7 +63,14 @@ export function sgdUpdate(m: Float32Array, params: number, grads: number, N: num
 
 /** v ← μ·v + g; w ← w − lr·v, or with Nesterov w ← w − lr·(g + μ·v). */
 export function momentumUpdate(
-  m: Float32Array, params: number, grads: number, velocity: number, N: number, learningRate: number, momentum: number, nesterov: boolean,
+  m: Float32Array,
+  params: number,
+  grads: number,
+  velocity: number,
+  N: number,
+  learningRate: number,
+  momentum: number,
+  nesterov: boolean,
 ): void {
   for (let i = 0; i < N; i++) {
     const g = m[grads + i];
@@ -55,8 +85,18 @@ export function momentumUpdate(
  * v̂ = v·correction2, the bias corrections 1/(1 − βᵗ) computed once per step by the caller.
  */
 export function adamUpdate(
-  m: Float32Array, params: number, grads: number, moment1: number, moment2: number, N: number, learningRate: number,
-  beta1: number, beta2: number, epsilon: number, correction1: number, correction2: number,
+  m: Float32Array,
+  params: number,
+  grads: number,
+  moment1: number,
+  moment2: number,
+  N: number,
+  learningRate: number,
+  beta1: number,
+  beta2: number,
+  epsilon: number,
+  correction1: number,
+  correction2: number,
 ): void {
   for (let i = 0; i < N; i++) {
     const g = m[grads + i];
@@ -91,7 +131,11 @@ export function clipGradients(m: Float32Array, grads: number, N: number, maxNorm
  * Number.isFinite loop, measured).
  */
 export function allFinite(m: Float32Array, x: number, N: number): boolean {
-  let s0 = 0, s1 = 0, s2 = 0, s3 = 0, i = 0;
+  let s0 = 0,
+    s1 = 0,
+    s2 = 0,
+    s3 = 0,
+    i = 0;
   for (; i + 4 <= N; i += 4) {
     s0 += m[x + i] * 0;
     s1 += m[x + i + 1] * 0;

@@ -20,7 +20,10 @@ const PAGE = 65536;
 export class WasmEngine extends ArenaEngine<WasmArena> {
   readonly name = 'wasm' as const;
 
-  constructor(shape: NetworkShape, private readonly module: CoreModule) {
+  constructor(
+    shape: NetworkShape,
+    private readonly module: CoreModule,
+  ) {
     super(shape);
     this.start();
   }
@@ -43,8 +46,12 @@ export class WasmEngine extends ArenaEngine<WasmArena> {
     const { instance } = instantiateSync(this.module.module, { env: { memory } });
     const exports = instance.exports as unknown as Core & { useArena(base: number): void };
     return {
-      memory, core: exports, useArena: exports.useArena, base,
-      f: new Float32Array(memory.buffer), u: new Uint32Array(memory.buffer),
+      memory,
+      core: exports,
+      useArena: exports.useArena,
+      base,
+      f: new Float32Array(memory.buffer),
+      u: new Uint32Array(memory.buffer),
       losses: new Float64Array(memory.buffer, base + plan.losses, 2 * plan.lossSlots),
     };
   }
@@ -57,8 +64,13 @@ export class WasmEngine extends ArenaEngine<WasmArena> {
     // Dropping the instance and memory lets the garbage collector take them.
     const empty = new ArrayBuffer(0);
     this.arena = {
-      f: new Float32Array(empty), u: new Uint32Array(empty), base: 0, losses: new Float64Array(empty),
-      memory: undefined as unknown as WebAssembly.Memory, core: undefined as unknown as Core, useArena: () => {},
+      f: new Float32Array(empty),
+      u: new Uint32Array(empty),
+      base: 0,
+      losses: new Float64Array(empty),
+      memory: undefined as unknown as WebAssembly.Memory,
+      core: undefined as unknown as Core,
+      useArena: () => {},
     };
   }
 }

@@ -31,7 +31,9 @@ export function loadCore(): Promise<CoreModule> {
   if (!pending) {
     const loading = compile(decode(RELEASE_WASM));
     // A failure is not remembered: a memory refused now may be granted later (a CSP refusal simply repeats).
-    loading.catch(() => { if (pending === loading) pending = undefined; });
+    loading.catch(() => {
+      if (pending === loading) pending = undefined;
+    });
     pending = loading;
   }
   return pending;

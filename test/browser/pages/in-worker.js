@@ -5,5 +5,5 @@ import { xorReport } from './common.js';
 try {
   postMessage(await xorReport(NeuralNetwork, 'auto'));
 } catch (e) {
-  postMessage({ error: String(e && e.stack || e) });
+  postMessage({ error: String((e && e.stack) || e) });
 }

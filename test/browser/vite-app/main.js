@@ -9,5 +9,5 @@ try {
   await net.fitAsync(X, Y, { epochs: 20000, displayUpdate: 0, worker: true });
   window.result = { ...report, workerPredictions: net.predict(X).map((r) => r[0]) };
 } catch (e) {
-  window.result = { error: String(e && e.stack || e) };
+  window.result = { error: String((e && e.stack) || e) };
 }

@@ -5,8 +5,11 @@ import { xorReport } from '../common.js';
 
 try {
   const report = await xorReport(NeuralNetwork, 'auto');
-  const wasm = await NeuralNetwork.create({ layers: [2, 1], engine: 'wasm' }).then(() => 'created', (e) => `${e.name} (${e.option}): ${e.message}`);
+  const wasm = await NeuralNetwork.create({ layers: [2, 1], engine: 'wasm' }).then(
+    () => 'created',
+    (e) => `${e.name} (${e.option}): ${e.message}`,
+  );
   window.result = { ...report, wasm };
 } catch (e) {
-  window.result = { error: String(e && e.stack || e) };
+  window.result = { error: String((e && e.stack) || e) };
 }
