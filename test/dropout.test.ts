@@ -18,6 +18,7 @@ import { NeuralNetwork as Built } from '../dist/src/index.js';
 import type { ArenaPlan } from '../src/plan.js';
 import { optdigits, standardiser } from '../examples/datasets.js';
 import { ENGINES, randomMatrix, testRandom } from './helpers.js';
+import { numericGradient, refMeanLoss, type RefNet } from './reference.js';
 
 type Net = NeuralNetwork | Built;
 type EngineName = (typeof ENGINES)[number];
@@ -105,81 +106,6 @@ async function probe(engine: EngineName, rate: number, R: number, H: number, see
   const mask = new Array<number>(R * H);
   for (let r = 0; r < R; r++) for (let j = 0; j < H; j++) mask[r * H + j] = g.weights[0][j][r] * R;
   return { net, mask, before, after: rngOf(net) };
-}
-
-// ---------------------------------------------------------------------------------------------
-// A float64 forward pass with masks applied after each hidden activation (test/reference.ts's
-// formulas, with the mask), its mean loss, and central differences of it.
-
-type Act = OutputActivation;
-interface MaskedNet {
-  weights: number[][][];
-  biases: number[][];
-  activations: Act[];
-  loss: Loss;
-  masks: number[][];
-}
-
-function activate(act: Act, z: number[]): number[] {
-  switch (act) {
-    case 'sigmoid':
-      return z.map((v) => 1 / (1 + Math.exp(-v)));
-    case 'tanh':
-      return z.map(Math.tanh);
-    case 'relu':
-      return z.map((v) => Math.max(0, v));
-    case 'leakyRelu':
-      return z.map((v) => (v > 0 ? v : 0.01 * v));
-    case 'identity':
-      return [...z];
-    case 'softmax': {
-      const max = Math.max(...z);
-      const e = z.map((v) => Math.exp(v - max));
-      const s = e.reduce((a, b) => a + b, 0);
-      return e.map((v) => v / s);
-    }
-  }
-}
-
-/** Mean per-sample loss; row r's hidden layer l is multiplied by masks[l][r·width + j] after its activation. */
-function maskedMeanLoss(net: MaskedNet, X: number[][], Y: number[][]): number {
-  let total = 0;
-  X.forEach((x, r) => {
-    let a = x;
-    net.weights.forEach((W, l) => {
-      const z = W.map((row, j) => row.reduce((s, w, i) => s + w * a[i], net.biases[l][j]));
-      a = activate(net.activations[l], z);
-      if (l < net.weights.length - 1) a = a.map((v, j) => v * net.masks[l][r * a.length + j]);
-    });
-    const t = Y[r];
-    if (net.loss === 'mse') total += 0.5 * a.reduce((s, v, j) => s + (v - t[j]) ** 2, 0);
-    else if (net.activations.at(-1) === 'softmax')
-      total -= t.reduce((s, tj, j) => s + (tj === 0 ? 0 : tj * Math.log(a[j])), 0);
-    else total -= t.reduce((s, tj, j) => s + tj * Math.log(a[j]) + (1 - tj) * Math.log(1 - a[j]), 0);
-  });
-  return total / X.length;
-}
-
-/** Central differences (step h, float64) of the masked mean loss, in the flat order weights…, biases…. */
-function maskedNumericGradient(net: MaskedNet, X: number[][], Y: number[][], h = 1e-6): number[] {
-  const probeNet: MaskedNet = {
-    ...net,
-    weights: net.weights.map((W) => W.map((r) => [...r])),
-    biases: net.biases.map((b) => [...b]),
-  };
-  const at = (vec: number[], i: number): number => {
-    const v0 = vec[i];
-    vec[i] = v0 + h;
-    const plus = maskedMeanLoss(probeNet, X, Y);
-    vec[i] = v0 - h;
-    const minus = maskedMeanLoss(probeNet, X, Y);
-    vec[i] = v0;
-    return (plus - minus) / (2 * h);
-  };
-  return [
-    ...probeNet.weights.flatMap((W) => W.flatMap((row) => row.map((_, i) => at(row, i)))),
-    ...probeNet.biases.flatMap((b) => b.map((_, j) => at(b, j))),
-  ];
 }
 
 const flatGrads = (g: { weights: number[][][]; biases: number[][] }): number[] => [
@@ -310,15 +236,15 @@ describe.each(ENGINES)('dropout (%s engine)', (engine) => {
           for (const m of masks) expect(m.some((v) => v === 0) && m.some((v) => v !== 0)).toBe(true); // both kinds of unit occur
           expect(rngOf(net), 'computeGradients advances the generator by one draw per masked unit').toEqual(state);
 
-          const ref: MaskedNet = {
+          const ref: RefNet = {
             ...net.getWeights(),
             loss,
             activations: [activation, activation, outputActivation],
             masks,
           };
-          expect(backprop.loss).toBeCloseTo(maskedMeanLoss(ref, X, Y), 5);
+          expect(backprop.loss).toBeCloseTo(refMeanLoss(ref, X, Y), 5);
           const got = flatGrads(backprop),
-            want = maskedNumericGradient(ref, X, Y);
+            want = flatGrads(numericGradient(ref, X, Y));
           const scale = Math.max(...want.map(Math.abs));
           expect(scale).toBeGreaterThan(1e-3); // a vanishing gradient would make the check vacuous
           // gradient.test.ts's tolerance: float32 backprop against float64 differences with h = 1e-6.
@@ -329,7 +255,7 @@ describe.each(ENGINES)('dropout (%s engine)', (engine) => {
             );
           });
           // The check can tell masks apart: the gradient without them misses by far more than the tolerance.
-          const unmasked = maskedNumericGradient({ ...ref, masks: masks.map((m) => m.map(() => 1)) }, X, Y);
+          const unmasked = flatGrads(numericGradient({ ...ref, masks: masks.map((m) => m.map(() => 1)) }, X, Y));
           expect(Math.max(...got.map((g, i) => Math.abs(g - unmasked[i]) / tolerance(i)))).toBeGreaterThan(10);
 
           // From the same generator state (the checkpoint), the same masks and gradients, bit for bit.

@@ -10,6 +10,8 @@ export interface RefNet {
   biases: number[][];
   activations: Act[]; // one per weight layer
   loss: 'mse' | 'crossEntropy';
+  /** Dropout's factors: row r's hidden layer l is multiplied by masks[l][r · width + j] after its activation. */
+  masks?: number[][];
 }
 
 function activate(act: Act, z: number[]): number[] {
@@ -33,19 +35,21 @@ function activate(act: Act, z: number[]): number[] {
   }
 }
 
-/** Every layer's activations for one sample, input first. */
-export function refForward(net: RefNet, x: number[]): number[][] {
+/** Every layer's activations for one sample (row `row` of its batch, for the masks), input first. */
+export function refForward(net: RefNet, x: number[], row = 0): number[][] {
   const acts = [x];
   net.weights.forEach((W, l) => {
     const a = acts[l];
-    const z = W.map((row, j) => row.reduce((s, w, i) => s + w * a[i], net.biases[l][j]));
-    acts.push(activate(net.activations[l], z));
+    const z = W.map((w, j) => w.reduce((s, v, i) => s + v * a[i], net.biases[l][j]));
+    const out = activate(net.activations[l], z);
+    const mask = l < net.weights.length - 1 ? net.masks?.[l] : undefined;
+    acts.push(mask ? out.map((v, j) => v * mask[row * out.length + j]) : out);
   });
   return acts;
 }
 
-export function refSampleLoss(net: RefNet, x: number[], t: number[]): number {
-  const p = refForward(net, x).at(-1)!;
+export function refSampleLoss(net: RefNet, x: number[], t: number[], row = 0): number {
+  const p = refForward(net, x, row).at(-1)!;
   if (net.loss === 'mse') return 0.5 * p.reduce((s, v, j) => s + (v - t[j]) ** 2, 0);
   if (net.activations.at(-1) === 'softmax') return -t.reduce((s, tj, j) => s + (tj === 0 ? 0 : tj * Math.log(p[j])), 0);
   return -t.reduce((s, tj, j) => s + tj * Math.log(p[j]) + (1 - tj) * Math.log(1 - p[j]), 0);
@@ -53,7 +57,7 @@ export function refSampleLoss(net: RefNet, x: number[], t: number[]): number {
 
 /** Mean per-sample loss over the rows. */
 export function refMeanLoss(net: RefNet, X: number[][], Y: number[][]): number {
-  return X.reduce((s, x, i) => s + refSampleLoss(net, x, Y[i]), 0) / X.length;
+  return X.reduce((s, x, i) => s + refSampleLoss(net, x, Y[i], i), 0) / X.length;
 }
 
 export function cloneNet(net: RefNet): RefNet {
