@@ -19,6 +19,7 @@ import type { ArenaPlan } from '../src/plan.js';
 import { optdigits, standardiser } from '../examples/datasets.js';
 import { ENGINES, randomMatrix, testRandom } from './helpers.js';
 import { numericGradient, refMeanLoss, type RefNet } from './reference.js';
+import { referenceDraws } from './reference-rng.js';
 
 type Net = NeuralNetwork | Built;
 type EngineName = (typeof ENGINES)[number];
@@ -29,31 +30,6 @@ const rngOf = (net: Net): number[] => net.toJSON({ trainingState: true }).traini
 const bitsOf = (values: ArrayLike<number>): string => Buffer.from(Float32Array.from(values).buffer).toString('hex');
 const weightBits = (net: Net): string =>
   bitsOf([...net.getWeights().weights.flat(2), ...net.getWeights().biases.flat()]);
-
-// ---------------------------------------------------------------------------------------------
-// An independent xoshiro128** (BigInt, as test/rng.test.ts writes it), run from any state, and
-// the mask dropout must draw from it: one draw per unit, row by row, layer by layer.
-
-const M32 = (1n << 32n) - 1n;
-const rotl = (x: bigint, k: bigint): bigint => ((x << k) | (x >> (32n - k))) & M32;
-
-/** `count` draws from generator state `words`, and the state after them. */
-function referenceDraws(words: readonly number[], count: number): { draws: number[]; state: number[] } {
-  const s = words.map(BigInt);
-  const draws: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const [s0, s1, s2, s3] = s;
-    draws.push(Number((rotl((s1 * 5n) & M32, 7n) * 9n) & M32));
-    const t = (s1 << 9n) & M32;
-    s[2] = s2 ^ s0;
-    s[3] = s3 ^ s1;
-    s[1] = s1 ^ s[2];
-    s[0] = s0 ^ s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 11n);
-  }
-  return { draws, state: s.map(Number) };
-}
 
 /** The documented rule: a unit drops when its draw is below round(rate·2³²); a kept one is scaled by float32(1/(1 − rate)). */
 const dropBelow = (rate: number): number => Math.min(Math.round(rate * 2 ** 32), 2 ** 32 - 1);

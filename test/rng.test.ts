@@ -2,35 +2,11 @@
 // exact integer ranges, and the portable logarithm against Math.log.
 import { describe, expect, it } from 'vitest';
 import { expectEachWithin } from './helpers.js';
+import { referenceDraws, referenceSeed } from './reference-rng.js';
 import { portableLog, rngBelow, rngNext, rngNormal, rngSeed, shuffleIndex } from '../src/js/rng.js';
 
-const M32 = (1n << 32n) - 1n;
-const rotl = (x: bigint, k: bigint): bigint => ((x << k) | (x >> (32n - k))) & M32;
-
-function referenceStream(seed: number, count: number): number[] {
-  let s = BigInt(seed);
-  const state: bigint[] = [];
-  for (let i = 0; i < 4; i++) {
-    s = (s + 0x9e3779b9n) & M32;
-    let z = s;
-    z = ((z ^ (z >> 16n)) * 0x21f0aaadn) & M32;
-    z = ((z ^ (z >> 15n)) * 0x735a2d97n) & M32;
-    state.push(z ^ (z >> 15n));
-  }
-  const out: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const [s0, s1, s2, s3] = state;
-    out.push(Number((rotl((s1 * 5n) & M32, 7n) * 9n) & M32));
-    const t = (s1 << 9n) & M32;
-    state[2] = s2 ^ s0;
-    state[3] = s3 ^ s1;
-    state[1] = s1 ^ state[2];
-    state[0] = s0 ^ state[3];
-    state[2] ^= t;
-    state[3] = rotl(state[3], 11n);
-  }
-  return out;
-}
+/** The first `count` draws from `seed`, by the independent reference. */
+const referenceStream = (seed: number, count: number): number[] => referenceDraws(referenceSeed(seed), count).draws;
 
 describe('seeded generator', () => {
   it('matches a BigInt xoshiro128** seeded by splitmix32', () => {
