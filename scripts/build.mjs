@@ -26,7 +26,7 @@ function filesUnder(dir) {
   if (!existsSync(at(dir))) return [];
   return readdirSync(at(dir), { recursive: true, withFileTypes: true })
     .filter((e) => e.isFile())
-    .map((e) => relative(root, join(e.parentPath, e.name)));
+    .map((e) => relative(root, join(e.parentPath ?? e.path, e.name))); // parentPath from Node 20.12 on
 }
 
 const mtime = (path) => (existsSync(at(path)) ? statSync(at(path)).mtimeMs : -Infinity);

@@ -13,6 +13,8 @@ await build({
   logLevel: 'warn',
   output: {
     dir: 'dist/browser',
+    // Emptied first: the build no longer deletes dist/, and a chunk of an older bundle would stay.
+    cleanDir: true,
     format: 'es',
     entryFileNames: '[name].js',
     // Beside the entries: the library finds its worker as new URL('./worker.js', import.meta.url).
