@@ -9,6 +9,7 @@ import {
 import { activationBackward, activationForward } from './activation';
 import { matmulBackwardInput, matmulBackwardWeight, matmulForward } from './matmul';
 import { rngNext } from './rng';
+import { shareStart } from './team';
 
 /** Layer kind codes (L_KIND), and the words of their records that are their own. */
 export const KIND_DENSE = 0; // out = in · Wᵀ + b
@@ -24,19 +25,27 @@ export const L_MASK = L_STATE; // dropout: the last training pass's mask, passRo
   return load<u32>(record + (<usize>word << 2));
 }
 
+/** Byte offset of row `first` of a region `width` values wide. */
+// @ts-ignore: decorator
+@inline function row(region: usize, first: i32, width: i32): usize {
+  return region + (<usize>(first * width) << 2);
+}
+
 /**
- * Runs `rows` rows at `input` through the `count` layers whose records start at `records`: the
- * first reads `input` (its planned input, or the training rows where they lie), each other its
- * planned input. `training` turns dropout on; masks are drawn from the generator whose state is at
- * `rng`. The loop and the switch are one function so that a step costs one call per pass, not per layer.
+ * Runs rows first … first+rows of the pass through the `count` layers whose records start at
+ * `records`: the first layer reads the pass's inputs at `input` (its planned input, or the training
+ * rows where they lie), each other its planned input. `training` turns dropout on, with the masks
+ * drawMasks drew for the pass. The loop and the switch are one function so that a step costs one
+ * call per pass, not per layer; rows are independent, so the team's members each run their own.
  */
-export function forwardLayers(records: usize, count: i32, input: usize, rows: i32, training: bool, rng: usize): void {
+export function forwardLayers(records: usize, count: i32, input: usize, first: i32, rows: i32, training: bool): void {
   for (let l = 0; l < count; l++) {
     const record = records + (<usize>(l * LAYER_WORDS) << 2);
-    const from = l == 0 ? input : <usize>field(record, L_INPUT), output = <usize>field(record, L_OUTPUT), OC = <i32>field(record, L_OUT);
+    const C = <i32>field(record, L_IN), OC = <i32>field(record, L_OUT);
+    const from = row(l == 0 ? input : <usize>field(record, L_INPUT), first, C), output = row(<usize>field(record, L_OUTPUT), first, OC);
     switch (field(record, L_KIND)) {
       case KIND_DENSE: {
-        matmulForward(output, from, <usize>field(record, L_WEIGHT), <usize>field(record, L_BIAS), rows, <i32>field(record, L_IN), OC);
+        matmulForward(output, from, <usize>field(record, L_WEIGHT), <usize>field(record, L_BIAS), rows, C, OC);
         break;
       }
       case KIND_ACTIVATION: {
@@ -44,7 +53,8 @@ export function forwardLayers(records: usize, count: i32, input: usize, rows: i3
         break;
       }
       case KIND_DROPOUT: {
-        dropoutLayerForward(record, from, output, rows * OC, training, rng);
+        if (training) dropoutForward(output, row(<usize>field(record, L_MASK), first, OC), from, rows * OC);
+        else memory.copy(output, from, <usize>(rows * OC) << 2);
         break;
       }
     }
@@ -52,50 +62,97 @@ export function forwardLayers(records: usize, count: i32, input: usize, rows: i3
 }
 
 /**
- * Back through layers `last` … 0 (records from `records` on), each from its ∂L/∂output: its
- * parameters' gradients, then ∂L/∂input unless its input needs none (L_DINPUT = 0). `input` as
- * forwardLayers had it.
+ * Draws the masks of every dropout layer for a training pass of `rows` rows, from the generator
+ * whose state is at `rng`: layer by layer, row by row, one draw per unit. Before the pass, on one
+ * member, so that the draws come in the same order whoever computes the rows. Returns whether
+ * there were any.
  */
-export function backwardLayers(records: usize, last: i32, input: usize, rows: i32): void {
+export function drawMasks(records: usize, count: i32, rows: i32, rng: usize): bool {
+  let drew = false;
+  for (let l = 0; l < count; l++) {
+    const record = records + (<usize>(l * LAYER_WORDS) << 2);
+    if (field(record, L_KIND) != KIND_DROPOUT) continue;
+    dropoutMask(<usize>field(record, L_MASK), rows * <i32>field(record, L_OUT), field(record, L_DROP_BELOW),
+      load<f32>(record + (<usize>L_SCALE << 2)), rng);
+    drew = true;
+  }
+  return drew;
+}
+
+/** Whether any layer draws masks while training: then a pass's members wait for member 0 to draw them. */
+export function hasMasks(records: usize, count: i32): bool {
+  for (let l = 0; l < count; l++) {
+    if (field(records + (<usize>(l * LAYER_WORDS) << 2), L_KIND) == KIND_DROPOUT) return true;
+  }
+  return false;
+}
+
+/**
+ * Back through layers `last` … 0 (records from `records` on) for rows first … first+rows, each
+ * from its ∂L/∂output to ∂L/∂input unless its input needs none (L_DINPUT = 0). The parameters'
+ * gradients sum over all rows, so weightGradients computes them once every row's deltas are known.
+ */
+export function backwardLayers(records: usize, last: i32, input: usize, first: i32, rows: i32): void {
   for (let l = last; l >= 0; l--) {
     const record = records + (<usize>(l * LAYER_WORDS) << 2);
-    const from = l == 0 ? input : <usize>field(record, L_INPUT);
-    const dout = <usize>field(record, L_DOUTPUT), dinp = <usize>field(record, L_DINPUT), OC = <i32>field(record, L_OUT);
+    const C = <i32>field(record, L_IN), OC = <i32>field(record, L_OUT);
+    const dinp = <usize>field(record, L_DINPUT);
+    if (dinp == 0) continue;
+    const from = row(l == 0 ? input : <usize>field(record, L_INPUT), first, C);
+    const dout = row(<usize>field(record, L_DOUTPUT), first, OC), dx = row(dinp, first, C);
     switch (field(record, L_KIND)) {
       case KIND_DENSE: {
-        matmulBackwardWeight(<usize>field(record, L_DWEIGHT), <usize>field(record, L_DBIAS), dout, from, rows, <i32>field(record, L_IN), OC);
-        if (dinp != 0) matmulBackwardInput(dinp, dout, <usize>field(record, L_WEIGHT), rows, <i32>field(record, L_IN), OC);
+        matmulBackwardInput(dx, dout, <usize>field(record, L_WEIGHT), rows, C, OC);
         break;
       }
       case KIND_ACTIVATION: {
-        if (dinp != 0) activationBackward(field(record, L_CODE), dinp, from, <usize>field(record, L_OUTPUT), dout, rows, OC);
+        activationBackward(field(record, L_CODE), dx, from, row(<usize>field(record, L_OUTPUT), first, OC), dout, rows, OC);
         break;
       }
       case KIND_DROPOUT: {
-        if (dinp != 0) dropoutBackward(dinp, <usize>field(record, L_MASK), dout, rows * OC);
+        dropoutBackward(dx, row(<usize>field(record, L_MASK), first, OC), dout, rows * OC);
         break;
       }
     }
   }
 }
 
-/** A dropout layer's forward pass over its N units: masks drawn while training, a copy otherwise. */
-function dropoutLayerForward(record: usize, input: usize, output: usize, N: i32, training: bool, rng: usize): void {
-  if (training) dropoutForward(output, <usize>field(record, L_MASK), input, N, field(record, L_DROP_BELOW), load<f32>(record + (<usize>L_SCALE << 2)), rng);
-  else memory.copy(output, input, <usize>N << 2);
+/**
+ * The weight and bias gradients of the `count` layers (records from `records` on) over all `rows`
+ * rows of the pass, for share `part` of `parts` of each dense layer's output units (all: 0, 1).
+ */
+export function weightGradients(records: usize, count: i32, input: usize, rows: i32, part: i32, parts: i32): void {
+  for (let l = 0; l < count; l++) {
+    const record = records + (<usize>(l * LAYER_WORDS) << 2);
+    if (field(record, L_KIND) != KIND_DENSE) continue;
+    const OC = <i32>field(record, L_OUT), o0 = shareStart(OC, part, parts), o1 = shareStart(OC, part + 1, parts);
+    if (o1 == o0) continue;
+    matmulBackwardWeight(<usize>field(record, L_DWEIGHT), <usize>field(record, L_DBIAS), <usize>field(record, L_DOUTPUT),
+      l == 0 ? input : <usize>field(record, L_INPUT), rows, <i32>field(record, L_IN), OC, o0, o1);
+  }
 }
 
 /**
- * Inverted dropout over N units: a unit drops (× 0) when the next 32 random bits are below
- * `dropBelow`, and is kept scaled by `scale` = 1/(1 − rate) otherwise, so the layer's expected output
- * is its input. The mask keeps each unit's factor for the backward pass. One draw per unit, in order.
+ * Inverted dropout's mask over N units: a unit drops (× 0) when the next 32 random bits are below
+ * `dropBelow`, and is kept scaled by `scale` = 1/(1 − rate) otherwise, so the layer's expected
+ * output is its input. One draw per unit, in order.
  */
-export function dropoutForward(out: usize, mask: usize, inp: usize, N: i32, dropBelow: u32, scale: f32, rng: usize): void {
-  for (let i = 0; i < N; i++) {
+export function dropoutMask(mask: usize, N: i32, dropBelow: u32, scale: f32, rng: usize): void {
+  for (let i = 0; i < N; i++) store<f32>(mask + (<usize>i << 2), rngNext(rng) < dropBelow ? 0 : scale);
+}
+
+/** out = inp · mask: dropout's forward pass once its mask is drawn. In place-safe. */
+export function dropoutForward(out: usize, mask: usize, inp: usize, N: i32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (; i + 4 <= N; i += 4) {
+      const at = <usize>i << 2;
+      v128.store(out + at, f32x4.mul(v128.load(inp + at), v128.load(mask + at)));
+    }
+  }
+  for (; i < N; i++) {
     const at = <usize>i << 2;
-    const factor: f32 = rngNext(rng) < dropBelow ? 0 : scale;
-    store<f32>(mask + at, factor);
-    store<f32>(out + at, load<f32>(inp + at) * factor);
+    store<f32>(out + at, load<f32>(inp + at) * load<f32>(mask + at));
   }
 }
 

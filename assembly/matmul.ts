@@ -26,13 +26,19 @@ export function matmulBackwardInput(dinp: usize, dout: usize, weight: usize, B: 
   else matmulBackwardInputScalar(dinp, dout, weight, B, C, OC);
 }
 
-/** dweight (OC×C) = doutᵀ · inp; dbias (OC) = column sums of dout. Writes. */
-export function matmulBackwardWeight(dweight: usize, dbias: usize, dout: usize, inp: usize, B: i32, C: i32, OC: i32): void {
+/**
+ * dweight (OC×C) = doutᵀ · inp; dbias (OC) = column sums of dout: the rows o0 ≤ o < o1 of each
+ * (all of them: 0, OC). Writes. Each value sums over the B rows in order whatever the cut.
+ */
+export function matmulBackwardWeight(
+  dweight: usize, dbias: usize, dout: usize, inp: usize, B: i32, C: i32, OC: i32, o0: i32, o1: i32,
+): void {
+  const dw = dweight + (<usize>(o0 * C) << 2), db = dbias + (<usize>o0 << 2), d = dout + (<usize>o0 << 2);
   if (ASC_FEATURE_SIMD && C >= SIMD_MIN_WIDTH) {
-    gemm(dweight, C, dout, 1, OC, inp, C, OC, C, B);
-    columnSums(dbias, dout, B, OC);
+    gemm(dw, C, d, 1, OC, inp, C, o1 - o0, C, B);
+    columnSums(db, d, B, OC, o1 - o0);
   } else {
-    matmulBackwardWeightScalar(dweight, dbias, dout, inp, B, C, OC);
+    matmulBackwardWeightScalar(dw, db, d, inp, B, C, OC, o1 - o0);
   }
 }
 
@@ -201,9 +207,12 @@ function linearDot(out: usize, x: usize, weight: usize, bias: usize, B: i32, C: 
   return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
 }
 
-/** dbias (OC) = Σ_b dout[b, ·]. Starts from the first row rather than a memory.fill: V8 calls out of wasm for those. */
-function columnSums(dbias: usize, dout: usize, B: i32, OC: i32): void {
-  for (let o = 0; o < OC; o++) {
+/**
+ * dbias (units) = Σ_b dout[b, ·] over the first `units` of rows OC apart. Starts from the first row
+ * rather than a memory.fill: V8 calls out of wasm for those.
+ */
+function columnSums(dbias: usize, dout: usize, B: i32, OC: i32, units: i32): void {
+  for (let o = 0; o < units; o++) {
     let s: f32 = 0;
     for (let b = 0; b < B; b++) s += load<f32>(dout + (<usize>(b * OC + o) << 2));
     store<f32>(dbias + (<usize>o << 2), s);
@@ -265,10 +274,11 @@ function matmulBackwardInputScalar(dinp: usize, dout: usize, weight: usize, B: i
   }
 }
 
-function matmulBackwardWeightScalar(dweight: usize, dbias: usize, dout: usize, inp: usize, B: i32, C: i32, OC: i32): void {
-  for (let i = 0; i < OC * C; i++) store<f32>(dweight + (<usize>i << 2), 0);
-  columnSums(dbias, dout, B, OC);
-  for (let o = 0; o < OC; o++) {
+/** The rows of dweight and dbias for the first `units` columns of dout (rows OC apart), as the pure-TS engine computes them. */
+function matmulBackwardWeightScalar(dweight: usize, dbias: usize, dout: usize, inp: usize, B: i32, C: i32, OC: i32, units: i32): void {
+  for (let i = 0; i < units * C; i++) store<f32>(dweight + (<usize>i << 2), 0);
+  columnSums(dbias, dout, B, OC, units);
+  for (let o = 0; o < units; o++) {
     const d = dweight + (<usize>(o * C) << 2);
     for (let b = 0; b < B; b++) {
       const go = load<f32>(dout + (<usize>(b * OC + o) << 2));

@@ -1,5 +1,6 @@
-// Optimiser updates and gradient transforms, the twins of src/js/update.ts: each one loop over the
-// whole flat parameter region. Legend: N parameter count. Conventions as in PyTorch.
+// Optimiser updates and gradient transforms, the twins of src/js/update.ts: each one loop over a
+// run of the flat parameter region (grads and optimiser state mirror its layout).
+// Legend: N parameter count. Conventions as in PyTorch.
 // An optimiser is a code, an update kernel, one case in optimizerUpdate and an entry in
 // src/registry.ts (its settings' slots and how many state vectors it keeps).
 
@@ -9,12 +10,24 @@ export const OPT_MOMENTUM = 1;
 export const OPT_ADAM = 2;
 
 /**
- * One step of optimiser `code` over the N parameters from their gradients. `settings` holds its
- * f32 settings in its registry slots (momentum: μ, Nesterov as 1; Adam: β₁, β₂, ε), `state` its
- * state vectors, `powers` the f64 products β₁ᵗ and β₂ᵗ, advanced here by Adam.
+ * Advances what optimiser `code` counts from step to step: Adam's f64 products β₁ᵗ and β₂ᵗ at
+ * `powers`. Once per step, before optimizerUpdate; `settings` as there.
+ */
+export function optimizerAdvance(code: u32, settings: usize, powers: usize): void {
+  if (code != OPT_ADAM) return;
+  store<f64>(powers, load<f64>(powers) * <f64>load<f32>(settings));
+  store<f64>(powers, load<f64>(powers, 8) * <f64>load<f32>(settings, 4), 8);
+}
+
+/**
+ * One step of optimiser `code` over N parameters from their gradients. `settings` holds its f32
+ * settings in its registry slots (momentum: μ, Nesterov as 1; Adam: β₁, β₂, ε), `state` its first
+ * state vector and `stride` the f32 values from one state vector to the next (the whole parameter
+ * count: a run of parameters keeps its state at the same place in each vector), `powers` the f64
+ * products β₁ᵗ and β₂ᵗ of this step. Element-wise: any cut of the parameters updates them alike.
  */
 export function optimizerUpdate(
-  code: u32, params: usize, grads: usize, state: usize, N: i32, learningRate: f32, settings: usize, powers: usize,
+  code: u32, params: usize, grads: usize, state: usize, stride: i32, N: i32, learningRate: f32, settings: usize, powers: usize,
 ): void {
   switch (code) {
     case OPT_MOMENTUM: {
@@ -22,12 +35,8 @@ export function optimizerUpdate(
       break;
     }
     case OPT_ADAM: {
-      const beta1 = load<f32>(settings), beta2 = load<f32>(settings, 4);
-      const p1 = load<f64>(powers) * <f64>beta1, p2 = load<f64>(powers, 8) * <f64>beta2;
-      store<f64>(powers, p1);
-      store<f64>(powers, p2, 8);
-      adamUpdate(params, grads, state, state + (<usize>N << 2), N, learningRate, beta1, beta2, load<f32>(settings, 8),
-        <f32>(1.0 / (1.0 - p1)), <f32>(1.0 / (1.0 - p2)));
+      adamUpdate(params, grads, state, state + (<usize>stride << 2), N, learningRate, load<f32>(settings), load<f32>(settings, 4),
+        load<f32>(settings, 8), <f32>(1.0 / (1.0 - load<f64>(powers))), <f32>(1.0 / (1.0 - load<f64>(powers, 8))));
       break;
     }
     default: sgdUpdate(params, grads, N, learningRate);
@@ -115,22 +124,22 @@ export function l2Gradient(grads: usize, params: usize, N: i32, l2: f32): void {
   }
 }
 
-/** Scales grads so that their global L2 norm is at most maxNorm; returns the norm before. */
-export function clipGradients(grads: usize, N: i32, maxNorm: f32): f64 {
+/** The global L2 norm of grads, summed in float64 in order: clipping's measure. */
+export function gradientNorm(grads: usize, N: i32): f64 {
   let sum: f64 = 0;
   for (let i = 0; i < N; i++) {
     const g = <f64>load<f32>(grads + (<usize>i << 2));
     sum += g * g;
   }
-  const norm = Math.sqrt(sum);
-  if (norm > <f64>maxNorm) {
-    const scale = <f32>(<f64>maxNorm / norm);
-    for (let i = 0; i < N; i++) {
-      const at = <usize>i << 2;
-      store<f32>(grads + at, load<f32>(grads + at) * scale);
-    }
+  return Math.sqrt(sum);
+}
+
+/** grads ·= scale: clipping's step once the factor maxNorm / norm is known. */
+export function scaleGradients(grads: usize, N: i32, scale: f32): void {
+  for (let i = 0; i < N; i++) {
+    const at = <usize>i << 2;
+    store<f32>(grads + at, load<f32>(grads + at) * scale);
   }
-  return norm;
 }
 
 /**

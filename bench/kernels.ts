@@ -94,9 +94,9 @@ for (const [B, C, OC] of SHAPES) {
       'δᵀ·X (weight gradient)',
       dw[0],
       OC * C,
-      () => core.matmulBackwardWeight(dw[0], db[0], dout, x, B, C, OC),
+      () => core.matmulBackwardWeight(dw[0], db[0], dout, x, B, C, OC, 0, OC),
       () => core.matmulBackwardWeightNaive(dw[1], db[1], dout, x, B, C, OC),
-      () => js.matmulBackwardWeight(jsF32, dw[0] >> 2, db[0] >> 2, dout >> 2, x >> 2, B, C, OC),
+      () => js.matmulBackwardWeight(jsF32, dw[0] >> 2, db[0] >> 2, dout >> 2, x >> 2, B, C, OC, 0, OC),
     ],
   ];
   for (const [kernel, result, n, fast, naive, pure] of forms) {

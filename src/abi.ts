@@ -43,7 +43,18 @@ export const H_CLIP = 30; // f32 largest global gradient norm; 0: no clipping
 export const H_SETTINGS = 32; // the optimiser's f32 settings, in the slots its registry entry names
 export const SETTING_SLOTS = 8;
 export const H_PERSISTENT_END = 48;
-// Words 48–63: free, for the plan or the persistent block to grow into.
+// Words 48–63: the team's control words (team.ts), one 64-byte cache line of their own when the
+// arena's base is 64-byte aligned; written by the host and the members, never copied by a re-plan.
+export const H_TEAM = 48; // members that run the next call (1: the host's instance alone)
+export const H_JOB = 49; // the job posted to the workers (team.ts JOB_ codes)
+export const H_JOB_ARGS = 50; // words 50–53: its arguments
+export const H_JOB_GEN = 54; // moves on with each job posted; workers wait on it
+export const H_JOB_SLEEPERS = 55; // workers asleep on H_JOB_GEN
+export const H_ARRIVED = 56; // members arrived at the barrier
+export const H_BARRIER_GEN = 57; // moves on when the last member arrives
+export const H_BARRIER_SLEEPERS = 58; // members asleep on H_BARRIER_GEN
+export const H_SPIN = 59; // loads a wait spins before it sleeps (0: the core's default)
+export const H_CLIP_SCALE = 60; // f32 factor member 0 found for clipping this step (0: none)
 export const H_LAYER_BASE = 64; // first layer record
 
 /** How many epochs one trainEpochs call may run: the f64 loss slots (and as many count slots) of the losses region. */

@@ -32,7 +32,7 @@ describe('ABI', () => {
     }
   });
 
-  it('header words do not collide; the plan is below the persistent block and the layer records above both', () => {
+  it('header words do not collide; the plan, the persistent block, the team's control words and the layer records in that order', () => {
     const { H_PERSISTENT, H_PERSISTENT_END, H_LAYER_BASE } = abi;
     // How many words each field takes: the generator's state, the f64 fields, the optimiser's settings.
     const size: Record<string, number> = {
@@ -41,6 +41,8 @@ describe('ABI', () => {
       H_BETA1_POWER: 2,
       H_BETA2_POWER: 2,
       H_SETTINGS: abi.SETTING_SLOTS,
+      H_JOB_ARGS: 4,
+      H_CLIP_SCALE: 2,
     };
     const markers = ['H_PERSISTENT', 'H_PERSISTENT_END', 'H_LAYER_BASE'];
     const used = new Map<number, string>();
@@ -65,11 +67,27 @@ describe('ABI', () => {
       'H_CLIP',
       'H_SETTINGS',
     ];
+    const control = [
+      'H_TEAM',
+      'H_JOB',
+      'H_JOB_ARGS',
+      'H_JOB_GEN',
+      'H_JOB_SLEEPERS',
+      'H_ARRIVED',
+      'H_BARRIER_GEN',
+      'H_BARRIER_SLEEPERS',
+      'H_SPIN',
+      'H_CLIP_SCALE',
+    ];
     for (const [w, name] of used) {
       if (persistent.includes(name)) expect(w >= H_PERSISTENT && w < H_PERSISTENT_END, name).toBe(true);
+      else if (control.includes(name)) expect(w >= H_PERSISTENT_END && w < H_LAYER_BASE, name).toBe(true);
       else expect(w, name).toBeLessThan(H_PERSISTENT);
     }
-    for (const name of ['H_LEARNING_RATE', 'H_BETA1_POWER', 'H_BETA2_POWER'])
+    // The control words share one 64-byte cache line with nothing else (the arena's base is 64-byte aligned).
+    expect(H_PERSISTENT_END % 16).toBe(0);
+    expect(H_LAYER_BASE - H_PERSISTENT_END).toBe(16);
+    for (const name of ['H_LEARNING_RATE', 'H_BETA1_POWER', 'H_BETA2_POWER', 'H_CLIP_SCALE'])
       expect(abi[name as 'H_STEP'] % 2, `${name} is 8-byte aligned`).toBe(0);
     expect(abi.H_RNG % 4).toBe(0);
     expect(H_PERSISTENT_END).toBeLessThanOrEqual(H_LAYER_BASE);

@@ -60,6 +60,7 @@ interface Engine {
   matmulForwardNaive(out: number, inp: number, weight: number, bias: number, B: number, C: number, OC: number): void;
   matmulBackwardInput(dinp: number, dout: number, weight: number, B: number, C: number, OC: number): void;
   matmulBackwardInputNaive(dinp: number, dout: number, weight: number, B: number, C: number, OC: number): void;
+  /** Output units o0 … o1 (all by default). */
   matmulBackwardWeight(
     dweight: number,
     dbias: number,
@@ -68,6 +69,8 @@ interface Engine {
     B: number,
     C: number,
     OC: number,
+    o0?: number,
+    o1?: number,
   ): void;
   matmulBackwardWeightNaive(
     dweight: number,
@@ -157,8 +160,8 @@ function wasmEngine(build: Build): WasmEngine {
     matmulForwardNaive: (out, inp, w, b, B, C, OC) => k.matmulForwardNaive(a(out), a(inp), a(w), a(b), B, C, OC),
     matmulBackwardInput: (dinp, dout, w, B, C, OC) => k.matmulBackwardInput(a(dinp), a(dout), a(w), B, C, OC),
     matmulBackwardInputNaive: (dinp, dout, w, B, C, OC) => k.matmulBackwardInputNaive(a(dinp), a(dout), a(w), B, C, OC),
-    matmulBackwardWeight: (dw, db, dout, inp, B, C, OC) =>
-      k.matmulBackwardWeight(a(dw), a(db), a(dout), a(inp), B, C, OC),
+    matmulBackwardWeight: (dw, db, dout, inp, B, C, OC, o0 = 0, o1 = OC) =>
+      k.matmulBackwardWeight(a(dw), a(db), a(dout), a(inp), B, C, OC, o0, o1),
     matmulBackwardWeightNaive: (dw, db, dout, inp, B, C, OC) =>
       k.matmulBackwardWeightNaive(a(dw), a(db), a(dout), a(inp), B, C, OC),
     activationForward: (code, out, inp, B, OC) => k.activationForward(code, a(out), a(inp), B, OC),
@@ -171,17 +174,30 @@ function wasmEngine(build: Build): WasmEngine {
     mseBackward: (dpred, pred, target, N, scale) => k.mseBackward(a(dpred), a(pred), a(target), N, scale),
     crossEntropyBackward: (dz, pred, target, N, scale) => k.crossEntropyBackward(a(dz), a(pred), a(target), N, scale),
     countCorrect: (pred, target, B, OC) => k.countCorrect(a(pred), a(target), B, OC) >>> 0,
-    optimizerUpdate: (code, params, grads, state, N, lr, settings, powers) =>
-      k.optimizerUpdate(code, a(params), a(grads), a(state), N, lr, a(settings), a(powers)),
+    optimizerUpdate: (code, params, grads, state, N, lr, settings, powers) => {
+      k.optimizerAdvance(code, a(settings), a(powers));
+      k.optimizerUpdate(code, a(params), a(grads), a(state), N, N, lr, a(settings), a(powers));
+    },
     l2Gradient: (grads, params, N, l2) => k.l2Gradient(a(grads), a(params), N, l2),
-    clipGradients: (grads, N, maxNorm) => k.clipGradients(a(grads), N, maxNorm),
+    clipGradients: (grads, N, maxNorm) => {
+      const norm = k.gradientNorm(a(grads), N);
+      if (norm > maxNorm) k.scaleGradients(a(grads), N, maxNorm / norm);
+      return norm;
+    },
     allFinite: (x, N) => k.allFinite(a(x), N) !== 0,
-    dropoutForward: (out, mask, inp, N, dropBelow, scale, rng) =>
-      k.dropoutForward(a(out), a(mask), a(inp), N, dropBelow, scale, a(rng)),
+    dropoutForward: (out, mask, inp, N, dropBelow, scale, rng) => {
+      k.dropoutMask(a(mask), N, dropBelow, scale, a(rng));
+      k.dropoutForward(a(out), a(mask), a(inp), N);
+    },
     dropoutBackward: (dinp, mask, dout, N) => k.dropoutBackward(a(dinp), a(mask), a(dout), N),
-    forwardLayers: (records, count, input, rows, training, rng) =>
-      k.forwardLayers(a(records), count, a(input), rows, training ? 1 : 0, a(rng)),
-    backwardLayers: (records, last, input, rows) => k.backwardLayers(a(records), last, a(input), rows),
+    forwardLayers: (records, count, input, rows, training, rng) => {
+      if (training) k.drawMasks(a(records), count, rows, a(rng));
+      k.forwardLayers(a(records), count, a(input), 0, rows, training ? 1 : 0);
+    },
+    backwardLayers: (records, last, input, rows) => {
+      k.backwardLayers(a(records), last, a(input), 0, rows);
+      k.weightGradients(a(records), last + 1, a(input), rows, 0, 1);
+    },
     rngSeed: (state, seed) => k.rngSeed(a(state), seed),
     rngNext: (state) => k.rngNext(a(state)) >>> 0,
     rngBelow: (state, n) => k.rngBelow(a(state), n) >>> 0,
@@ -206,8 +222,8 @@ function jsEngine(): Engine {
     matmulBackwardInput: (dinp, dout, w, B, C, OC) => jsMatmul.matmulBackwardInput(f, dinp, dout, w, B, C, OC),
     matmulBackwardInputNaive: (dinp, dout, w, B, C, OC) =>
       jsMatmul.matmulBackwardInputNaive(f, dinp, dout, w, B, C, OC),
-    matmulBackwardWeight: (dw, db, dout, inp, B, C, OC) =>
-      jsMatmul.matmulBackwardWeight(f, dw, db, dout, inp, B, C, OC),
+    matmulBackwardWeight: (dw, db, dout, inp, B, C, OC, o0 = 0, o1 = OC) =>
+      jsMatmul.matmulBackwardWeight(f, dw, db, dout, inp, B, C, OC, o0, o1),
     matmulBackwardWeightNaive: (dw, db, dout, inp, B, C, OC) =>
       jsMatmul.matmulBackwardWeightNaive(f, dw, db, dout, inp, B, C, OC),
     activationForward: (code, out, inp, B, OC) => jsActivation.activationForward(f, code, out, inp, B, OC),
@@ -219,17 +235,30 @@ function jsEngine(): Engine {
     mseBackward: (dpred, pred, target, N, scale) => jsLoss.mseBackward(f, dpred, pred, target, N, scale),
     crossEntropyBackward: (dz, pred, target, N, scale) => jsLoss.crossEntropyBackward(f, dz, pred, target, N, scale),
     countCorrect: (pred, target, B, OC) => jsLoss.countCorrect(f, pred, target, B, OC),
-    optimizerUpdate: (code, params, grads, state, N, lr, settings, powers) =>
-      jsUpdate.optimizerUpdate(f, d, code, params, grads, state, N, lr, settings, powers / 2),
+    optimizerUpdate: (code, params, grads, state, N, lr, settings, powers) => {
+      jsUpdate.optimizerAdvance(f, d, code, settings, powers / 2);
+      jsUpdate.optimizerUpdate(f, d, code, params, grads, state, N, N, lr, settings, powers / 2);
+    },
     l2Gradient: (grads, params, N, l2) => jsUpdate.l2Gradient(f, grads, params, N, l2),
-    clipGradients: (grads, N, maxNorm) => jsUpdate.clipGradients(f, grads, N, maxNorm),
+    clipGradients: (grads, N, maxNorm) => {
+      const norm = jsUpdate.gradientNorm(f, grads, N);
+      if (norm > maxNorm) jsUpdate.scaleGradients(f, grads, N, maxNorm / norm);
+      return norm;
+    },
     allFinite: (x, N) => jsUpdate.allFinite(f, x, N),
-    dropoutForward: (out, mask, inp, N, dropBelow, scale, rng) =>
-      jsLayer.dropoutForward(f, u, out, mask, inp, N, dropBelow, scale, rng),
+    dropoutForward: (out, mask, inp, N, dropBelow, scale, rng) => {
+      jsLayer.dropoutMask(f, u, mask, N, dropBelow, scale, rng);
+      jsLayer.dropoutForward(f, out, mask, inp, N);
+    },
     dropoutBackward: (dinp, mask, dout, N) => jsLayer.dropoutBackward(f, dinp, mask, dout, N),
-    forwardLayers: (records, count, input, rows, training, rng) =>
-      jsLayer.forwardLayers(f, u, records, count, input, rows, training, rng),
-    backwardLayers: (records, last, input, rows) => jsLayer.backwardLayers(f, u, records, last, input, rows),
+    forwardLayers: (records, count, input, rows, training, rng) => {
+      if (training) jsLayer.drawMasks(f, u, records, count, rows, rng);
+      jsLayer.forwardLayers(f, u, records, count, input, 0, rows, training);
+    },
+    backwardLayers: (records, last, input, rows) => {
+      jsLayer.backwardLayers(f, u, records, last, input, 0, rows);
+      jsLayer.weightGradients(f, u, records, last + 1, input, rows, 0, 1);
+    },
     rngSeed: (state, seed) => jsRng.rngSeed(u, state, seed),
     rngNext: (state) => jsRng.rngNext(u, state),
     rngBelow: (state, n) => jsRng.rngBelow(u, state, n),
@@ -1696,8 +1725,13 @@ describe("the generator: each build of the core gives the js engine's numbers, b
 /** The builds compiled with SIMD (asconfig.json's targets). */
 const SIMD_FLAG: Record<Build, number> = { debug: 1, release: 1, scalar: 0 };
 
-/** What the engine itself calls: the Core functions of src/arena-engine.ts (the js twin lists them), and useArena (src/wasm/engine.ts). */
-const ENGINE_CALLS = [...Object.keys(jsCore(new ArrayBuffer(4096), new Float64Array(0))), 'useArena'];
+/** What the engine itself calls: the Core functions of src/arena-engine.ts (the js twin lists them), useArena (src/wasm/engine.ts), and the team's workerLoop and endTeam (src/wasm/team-host.ts). */
+const ENGINE_CALLS = [
+  ...Object.keys(jsCore(new ArrayBuffer(4096), new Float64Array(0))),
+  'useArena',
+  'workerLoop',
+  'endTeam',
+];
 
 describe("the core's exports", () => {
   eachEngine(WASM)('%s: SIMD is 1 on the SIMD builds and 0 on the scalar one', (_, w) => {

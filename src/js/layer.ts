@@ -23,6 +23,7 @@ import {
 import { activationBackward, activationForward } from './activation.js';
 import { matmulBackwardInput, matmulBackwardWeight, matmulForward } from './matmul.js';
 import { rngNext } from './rng.js';
+import { shareStart } from './team.js';
 
 /** Layer kind codes (L_KIND), and the words of their records that are their own. */
 export const KIND_DENSE = 0; // out = in · Wᵀ + b
@@ -34,10 +35,11 @@ export const L_SCALE = L_ARG1; // dropout: f32 1/(1 − rate), the kept units' s
 export const L_MASK = L_STATE; // dropout: the last training pass's mask, passRows × OUT
 
 /**
- * Runs `rows` rows at `input` through the `count` layers whose records start at word `records`:
- * the first reads `input` (its planned input, or the training rows where they lie), each other its
- * planned input. `training` turns dropout on; masks are drawn from the generator at u[rng …].
- * The loop and the switch are one function so that a step costs one call per pass, not per layer.
+ * Runs rows first … first+rows of the pass through the `count` layers whose records start at word
+ * `records`: the first layer reads the pass's inputs at `input` (its planned input, or the training
+ * rows where they lie), each other its planned input. `training` turns dropout on, with the masks
+ * drawMasks drew for the pass. The loop and the switch are one function so that a step costs one
+ * call per pass, not per layer.
  */
 export function forwardLayers(
   f: Float32Array,
@@ -45,42 +47,72 @@ export function forwardLayers(
   records: number,
   count: number,
   input: number,
+  first: number,
   rows: number,
   training: boolean,
-  rng: number,
 ): void {
   for (let l = 0; l < count; l++) {
     const record = records + l * LAYER_WORDS;
-    const from = l === 0 ? input : u[record + L_INPUT] >>> 2,
-      output = u[record + L_OUTPUT] >>> 2,
+    const C = u[record + L_IN],
       OC = u[record + L_OUT];
+    const from = (l === 0 ? input : u[record + L_INPUT] >>> 2) + first * C,
+      output = (u[record + L_OUTPUT] >>> 2) + first * OC;
     switch (u[record + L_KIND]) {
       case KIND_DENSE:
-        matmulForward(
-          f,
-          output,
-          from,
-          u[record + L_WEIGHT] >>> 2,
-          u[record + L_BIAS] >>> 2,
-          rows,
-          u[record + L_IN],
-          OC,
-        );
+        matmulForward(f, output, from, u[record + L_WEIGHT] >>> 2, u[record + L_BIAS] >>> 2, rows, C, OC);
         break;
       case KIND_ACTIVATION:
         activationForward(f, u[record + L_CODE], output, from, rows, OC);
         break;
       case KIND_DROPOUT:
-        dropoutLayerForward(f, u, record, from, output, rows * OC, training, rng);
+        if (training) dropoutForward(f, output, (u[record + L_MASK] >>> 2) + first * OC, from, rows * OC);
+        else f.copyWithin(output, from, from + rows * OC);
         break;
     }
   }
 }
 
 /**
- * Back through layers `last` … 0 (records from word `records` on), each from its ∂L/∂output: its
- * parameters' gradients, then ∂L/∂input unless its input needs none (L_DINPUT = 0). `input` as
- * forwardLayers had it.
+ * Draws the masks of every dropout layer for a training pass of `rows` rows, from the generator at
+ * u[rng …]: layer by layer, row by row, one draw per unit. Before the pass, so that the draws come
+ * in the same order whoever computes the rows. Returns whether there were any.
+ */
+export function drawMasks(
+  f: Float32Array,
+  u: Uint32Array,
+  records: number,
+  count: number,
+  rows: number,
+  rng: number,
+): boolean {
+  let drew = false;
+  for (let l = 0; l < count; l++) {
+    const record = records + l * LAYER_WORDS;
+    if (u[record + L_KIND] !== KIND_DROPOUT) continue;
+    dropoutMask(
+      f,
+      u,
+      u[record + L_MASK] >>> 2,
+      rows * u[record + L_OUT],
+      u[record + L_DROP_BELOW],
+      f[record + L_SCALE],
+      rng,
+    );
+    drew = true;
+  }
+  return drew;
+}
+
+/** Whether any layer draws masks while training: then a pass's members wait for member 0 to draw them. */
+export function hasMasks(u: Uint32Array, records: number, count: number): boolean {
+  for (let l = 0; l < count; l++) if (u[records + l * LAYER_WORDS + L_KIND] === KIND_DROPOUT) return true;
+  return false;
+}
+
+/**
+ * Back through layers `last` … 0 (records from word `records` on) for rows first … first+rows, each
+ * from its ∂L/∂output to ∂L/∂input unless its input needs none (L_DINPUT = 0). The parameters'
+ * gradients sum over all rows, so weightGradients computes them once every row's deltas are known.
  */
 export function backwardLayers(
   f: Float32Array,
@@ -88,86 +120,96 @@ export function backwardLayers(
   records: number,
   last: number,
   input: number,
+  first: number,
   rows: number,
 ): void {
   for (let l = last; l >= 0; l--) {
     const record = records + l * LAYER_WORDS;
-    const from = l === 0 ? input : u[record + L_INPUT] >>> 2;
-    const dout = u[record + L_DOUTPUT] >>> 2,
-      dinp = u[record + L_DINPUT] >>> 2,
+    const C = u[record + L_IN],
       OC = u[record + L_OUT];
+    if (u[record + L_DINPUT] === 0) continue;
+    const from = (l === 0 ? input : u[record + L_INPUT] >>> 2) + first * C;
+    const dout = (u[record + L_DOUTPUT] >>> 2) + first * OC,
+      dinp = (u[record + L_DINPUT] >>> 2) + first * C;
     switch (u[record + L_KIND]) {
       case KIND_DENSE:
-        matmulBackwardWeight(
-          f,
-          u[record + L_DWEIGHT] >>> 2,
-          u[record + L_DBIAS] >>> 2,
-          dout,
-          from,
-          rows,
-          u[record + L_IN],
-          OC,
-        );
-        if (dinp !== 0) matmulBackwardInput(f, dinp, dout, u[record + L_WEIGHT] >>> 2, rows, u[record + L_IN], OC);
+        matmulBackwardInput(f, dinp, dout, u[record + L_WEIGHT] >>> 2, rows, C, OC);
         break;
       case KIND_ACTIVATION:
-        if (dinp !== 0)
-          activationBackward(f, u[record + L_CODE], dinp, from, u[record + L_OUTPUT] >>> 2, dout, rows, OC);
+        activationBackward(
+          f,
+          u[record + L_CODE],
+          dinp,
+          from,
+          (u[record + L_OUTPUT] >>> 2) + first * OC,
+          dout,
+          rows,
+          OC,
+        );
         break;
       case KIND_DROPOUT:
-        if (dinp !== 0) dropoutBackward(f, dinp, u[record + L_MASK] >>> 2, dout, rows * OC);
+        dropoutBackward(f, dinp, (u[record + L_MASK] >>> 2) + first * OC, dout, rows * OC);
         break;
     }
   }
 }
 
-/** A dropout layer's forward pass over its N units: masks drawn while training, a copy otherwise. */
-function dropoutLayerForward(
+/**
+ * The weight and bias gradients of the `count` layers (records from word `records` on) over all
+ * `rows` rows of the pass, for share `part` of `parts` of each dense layer's output units (all: 0, 1).
+ */
+export function weightGradients(
   f: Float32Array,
   u: Uint32Array,
-  record: number,
+  records: number,
+  count: number,
   input: number,
-  output: number,
-  N: number,
-  training: boolean,
-  rng: number,
+  rows: number,
+  part: number,
+  parts: number,
 ): void {
-  if (training)
-    dropoutForward(
+  for (let l = 0; l < count; l++) {
+    const record = records + l * LAYER_WORDS;
+    if (u[record + L_KIND] !== KIND_DENSE) continue;
+    const OC = u[record + L_OUT],
+      o0 = shareStart(OC, part, parts),
+      o1 = shareStart(OC, part + 1, parts);
+    if (o1 === o0) continue;
+    matmulBackwardWeight(
       f,
-      u,
-      output,
-      u[record + L_MASK] >>> 2,
-      input,
-      N,
-      u[record + L_DROP_BELOW],
-      f[record + L_SCALE],
-      rng,
+      u[record + L_DWEIGHT] >>> 2,
+      u[record + L_DBIAS] >>> 2,
+      u[record + L_DOUTPUT] >>> 2,
+      l === 0 ? input : u[record + L_INPUT] >>> 2,
+      rows,
+      u[record + L_IN],
+      OC,
+      o0,
+      o1,
     );
-  else f.copyWithin(output, input, input + N);
+  }
 }
 
 /**
- * Inverted dropout over N units: a unit drops (× 0) when the next 32 random bits are below
- * `dropBelow`, and is kept scaled by `scale` = 1/(1 − rate) otherwise, so the layer's expected output
- * is its input. The mask keeps each unit's factor for the backward pass. One draw per unit, in order.
+ * Inverted dropout's mask over N units: a unit drops (× 0) when the next 32 random bits are below
+ * `dropBelow`, and is kept scaled by `scale` = 1/(1 − rate) otherwise, so the layer's expected
+ * output is its input. One draw per unit, in order.
  */
-export function dropoutForward(
+export function dropoutMask(
   f: Float32Array,
   u: Uint32Array,
-  out: number,
   mask: number,
-  inp: number,
   N: number,
   dropBelow: number,
   scale: number,
   rng: number,
 ): void {
-  for (let i = 0; i < N; i++) {
-    const factor = rngNext(u, rng) < dropBelow ? 0 : scale;
-    f[mask + i] = factor;
-    f[out + i] = f[inp + i] * factor;
-  }
+  for (let i = 0; i < N; i++) f[mask + i] = rngNext(u, rng) < dropBelow ? 0 : scale;
+}
+
+/** out = inp · mask: dropout's forward pass once its mask is drawn. In place-safe. */
+export function dropoutForward(f: Float32Array, out: number, mask: number, inp: number, N: number): void {
+  for (let i = 0; i < N; i++) f[out + i] = f[inp + i] * f[mask + i];
 }
 
 /** dinp = dout · mask: a dropped unit passes no gradient, a kept one its scaled gradient. In place-safe. */

@@ -128,8 +128,9 @@ export function matmulBackwardInputNaive(
 }
 
 /**
- * dweight (OC×C) = doutᵀ (OC×B) · inp (B×C); dbias (OC) = column sums of dout.
- * Writes rather than accumulates, for the same reason as matmulBackwardInput: one batch is one product.
+ * dweight (OC×C) = doutᵀ (OC×B) · inp (B×C); dbias (OC) = column sums of dout: the rows
+ * o0 ≤ o < o1 of each (all of them: 0, OC). Writes rather than accumulates, for the same reason as
+ * matmulBackwardInput: one batch is one product. Each value sums over the B rows in order whatever the cut.
  */
 export function matmulBackwardWeight(
   m: Float32Array,
@@ -140,11 +141,13 @@ export function matmulBackwardWeight(
   B: number,
   C: number,
   OC: number,
+  o0: number,
+  o1: number,
 ): void {
-  const OC4 = OC - (OC % 4);
-  for (let i = 0; i < OC * C; i++) m[dweight + i] = 0;
-  for (let o = 0; o < OC; o++) m[dbias + o] = 0;
-  let o = 0;
+  const OC4 = o1 - ((o1 - o0) % 4);
+  for (let i = o0 * C; i < o1 * C; i++) m[dweight + i] = 0;
+  for (let o = o0; o < o1; o++) m[dbias + o] = 0;
+  let o = o0;
   for (; o < OC4; o += 4) {
     const d0 = dweight + o * C,
       d1 = d0 + C,
@@ -170,7 +173,7 @@ export function matmulBackwardWeight(
       }
     }
   }
-  for (; o < OC; o++) {
+  for (; o < o1; o++) {
     const d = dweight + o * C;
     for (let b = 0; b < B; b++) {
       const go = m[dout + b * OC + o];

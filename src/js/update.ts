@@ -1,4 +1,4 @@
-// Optimiser updates and gradient transforms: each one loop over the whole flat parameter region
+// Optimiser updates and gradient transforms: each one loop over a run of the flat parameter region
 // (grads and optimiser state mirror its layout), the twins of assembly/update.ts.
 // Legend: N parameter count. Conventions as in PyTorch.
 // An optimiser is a code, an update kernel, one case in optimizerUpdate and an entry in
@@ -10,9 +10,27 @@ export const OPT_MOMENTUM = 1;
 export const OPT_ADAM = 2;
 
 /**
- * One step of optimiser `code` over the N parameters from their gradients. m[settings …] holds its
- * f32 settings in its registry slots (momentum: μ, Nesterov as 1; Adam: β₁, β₂, ε), m[state …] its
- * state vectors, powers[power] and powers[power + 1] the products β₁ᵗ and β₂ᵗ, advanced here by Adam.
+ * Advances what optimiser `code` counts from step to step: Adam's products β₁ᵗ and β₂ᵗ at
+ * powers[power] and powers[power + 1]. Once per step, before optimizerUpdate; `settings` as there.
+ */
+export function optimizerAdvance(
+  m: Float32Array,
+  powers: Float64Array,
+  code: number,
+  settings: number,
+  power: number,
+): void {
+  if (code !== OPT_ADAM) return;
+  powers[power] *= m[settings];
+  powers[power + 1] *= m[settings + 1];
+}
+
+/**
+ * One step of optimiser `code` over N parameters from their gradients. m[settings …] holds its f32
+ * settings in its registry slots (momentum: μ, Nesterov as 1; Adam: β₁, β₂, ε), m[state …] its
+ * first state vector and `stride` the values from one state vector to the next (the whole parameter
+ * count), powers[power] and powers[power + 1] the products β₁ᵗ and β₂ᵗ of this step. Element-wise:
+ * any cut of the parameters updates them alike.
  */
 export function optimizerUpdate(
   m: Float32Array,
@@ -21,6 +39,7 @@ export function optimizerUpdate(
   params: number,
   grads: number,
   state: number,
+  stride: number,
   N: number,
   learningRate: number,
   settings: number,
@@ -30,27 +49,22 @@ export function optimizerUpdate(
     case OPT_MOMENTUM:
       momentumUpdate(m, params, grads, state, N, learningRate, m[settings], m[settings + 1] !== 0);
       break;
-    case OPT_ADAM: {
-      const beta1 = m[settings],
-        beta2 = m[settings + 1];
-      const p1 = (powers[power] *= beta1),
-        p2 = (powers[power + 1] *= beta2);
+    case OPT_ADAM:
       adamUpdate(
         m,
         params,
         grads,
         state,
-        state + N,
+        state + stride,
         N,
         learningRate,
-        beta1,
-        beta2,
+        m[settings],
+        m[settings + 1],
         m[settings + 2],
-        1 / (1 - p1),
-        1 / (1 - p2),
+        1 / (1 - powers[power]),
+        1 / (1 - powers[power + 1]),
       );
       break;
-    }
     default:
       sgdUpdate(m, params, grads, N, learningRate);
   }
@@ -113,16 +127,16 @@ export function l2Gradient(m: Float32Array, grads: number, params: number, N: nu
   for (let i = 0; i < N; i++) m[grads + i] += l2 * m[params + i];
 }
 
-/** Scales grads so that their global L2 norm is at most maxNorm; returns the norm before. */
-export function clipGradients(m: Float32Array, grads: number, N: number, maxNorm: number): number {
+/** The global L2 norm of m[grads … grads+N), summed in order: clipping's measure. */
+export function gradientNorm(m: Float32Array, grads: number, N: number): number {
   let sum = 0;
   for (let i = 0; i < N; i++) sum += m[grads + i] * m[grads + i];
-  const norm = Math.sqrt(sum);
-  if (norm > maxNorm) {
-    const scale = maxNorm / norm;
-    for (let i = 0; i < N; i++) m[grads + i] *= scale;
-  }
-  return norm;
+  return Math.sqrt(sum);
+}
+
+/** grads ·= scale: clipping's step once the factor maxNorm / norm is known. */
+export function scaleGradients(m: Float32Array, grads: number, N: number, scale: number): void {
+  for (let i = 0; i < N; i++) m[grads + i] *= scale;
 }
 
 /**
