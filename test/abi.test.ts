@@ -32,7 +32,7 @@ describe('ABI', () => {
     }
   });
 
-  it('header words do not collide; the plan, the persistent block, the team's control words and the layer records in that order', () => {
+  it('header words do not collide; the plan, the persistent block, the team control words and the layer records in that order', () => {
     const { H_PERSISTENT, H_PERSISTENT_END, H_LAYER_BASE } = abi;
     // How many words each field takes: the generator's state, the f64 fields, the optimiser's settings.
     const size: Record<string, number> = {
