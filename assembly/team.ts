@@ -5,11 +5,11 @@
 // Shares are cut at multiples of 4 rows or units, so that every row and unit takes the same kernel
 // path (a block of four or the remainder) whatever the team's size: the bits do not depend on it.
 import {
-  H_ARRIVED, H_BARRIER_GEN, H_BARRIER_SLEEPERS, H_JOB, H_JOB_ARGS, H_JOB_GEN, H_JOB_SLEEPERS, H_SPIN, H_TEAM,
+  H_ARRIVED, H_BARRIER_GEN, H_BARRIER_SLEEPERS, H_JOB, H_JOB_ARGS, H_JOB_GEN, H_JOB_SLEEPERS, H_MEMBERS, H_READY, H_SPIN, H_TEAM,
 } from './abi';
 
 /** Job codes (H_JOB): what the members run when the generation word moves. */
-export const JOB_EXIT = 0; // leave workerLoop
+export const JOB_EXIT = 0; // leave workerLoop (nextJob's answer once the team has ended)
 export const JOB_EPOCHS = 1; // trainEpochs(epochs, rows, batchSize, shuffle)
 export const JOB_STEP = 2; // trainBatch(rows)
 export const JOB_FORWARD = 3; // forward(rows, training)
@@ -18,20 +18,32 @@ export const JOB_BACKWARD = 4; // backward(rows)
 /** Spins of a wait before it sleeps, when the host has not set H_SPIN. */
 export const DEFAULT_SPIN = 2000;
 
+/** H_READY's bit that ends the team for good: workers leave, and no job counts on them. */
+export const TEAM_ENDED: u32 = 0x80000000;
+
+/** The most members a team has: the host's instance and a worker per lower bit of H_READY. */
+export const MAX_MEMBERS = 32;
+
 let control: usize = 0; // the arena's base: the control words are header words
 let member: i32 = 0;
 let members: i32 = 1;
 let seen: i32 = 0; // a worker's last job generation
 
 /**
- * Points the team at the arena whose header starts at `base`; this instance is member `id`, and
- * (a worker) takes the jobs posted after generation `generation`.
+ * Points the team at the arena whose header starts at `base`; this instance is member `id`. A
+ * worker (id ≥ 1) takes the jobs posted from now on: it notes the generation, then says it is ready,
+ * so a job counts on it only when it will see that job.
  */
-export function joinTeam(base: usize, id: i32, generation: i32): void {
+export function joinTeam(base: usize, id: i32): void {
   control = base;
   member = id;
   members = 1;
-  seen = generation;
+  if (ASC_FEATURE_THREADS) {
+    if (id > 0) {
+      seen = atomic.load<i32>(word(H_JOB_GEN));
+      atomic.or<u32>(word(H_READY), 1 << (id - 1));
+    }
+  }
 }
 
 /** This instance's place in the team: 0 for the host's. */
@@ -57,12 +69,16 @@ export function jobArg(i: i32): u32 {
 }
 
 /**
- * Member 0 starts `job` with up to four arguments: the team's size is read from H_TEAM (the host
- * sets it per call) and, when more than one member runs, the job is posted to the others.
+ * Member 0 starts `job` with up to four arguments. The team is as large as the host asks (H_TEAM,
+ * set per call) and as the workers ready to take it allow (those ready in a row from id 1 on); when
+ * it has more than one member, the job is posted to the others.
  */
 export function startJob(job: u32, a: u32, b: u32, c: u32, d: u32): void {
   if (!ASC_FEATURE_THREADS) return;
-  members = max(1, <i32>load<u32>(word(H_TEAM)));
+  const ready = atomic.load<u32>(word(H_READY));
+  members = ready & TEAM_ENDED ? 1 : min(<i32>load<u32>(word(H_TEAM)), 1 + <i32>ctz(~ready));
+  members = max(1, members);
+  store<u32>(word(H_MEMBERS), members);
   if (members == 1) return;
   store<u32>(word(H_JOB_ARGS), a);
   store<u32>(word(H_JOB_ARGS + 1), b);
@@ -72,11 +88,15 @@ export function startJob(job: u32, a: u32, b: u32, c: u32, d: u32): void {
   publish(H_JOB_GEN, H_JOB_SLEEPERS);
 }
 
-/** Tells every worker to leave workerLoop (host's instance; the team's size does not matter). */
+/**
+ * Ends the team for good (the host leaves this arena): every worker leaves workerLoop, and later
+ * jobs run on the host's instance alone.
+ */
 export function endTeam(): void {
-  if (!ASC_FEATURE_THREADS) return;
-  store<u32>(word(H_JOB), JOB_EXIT);
-  publish(H_JOB_GEN, H_JOB_SLEEPERS);
+  if (ASC_FEATURE_THREADS) {
+    atomic.store<u32>(word(H_READY), TEAM_ENDED);
+    publish(H_JOB_GEN, H_JOB_SLEEPERS);
+  }
 }
 
 /**
@@ -132,7 +152,11 @@ export function nextJob(): u32 {
   if (ASC_FEATURE_THREADS) {
     awaitChange(H_JOB_GEN, H_JOB_SLEEPERS, seen);
     seen = atomic.load<i32>(word(H_JOB_GEN));
-    members = max(1, <i32>load<u32>(word(H_TEAM)));
+    if (atomic.load<u32>(word(H_READY)) & TEAM_ENDED) {
+      atomic.and<u32>(word(H_READY), ~(<u32>1 << (member - 1)));
+      return JOB_EXIT;
+    }
+    members = <i32>load<u32>(word(H_MEMBERS));
     return load<u32>(word(H_JOB));
   }
   return JOB_EXIT;

@@ -18,8 +18,8 @@ import { backwardLayers, drawMasks, forwardLayers, hasMasks, KIND_ACTIVATION, KI
 import { countCorrect, crossEntropyBackward, LOSS_CROSS_ENTROPY, lossForward, mseBackward } from './loss';
 import { rngNormal, rngSeed, rngSigned, shuffleIndex } from './rng';
 import {
-  barrier, JOB_BACKWARD, JOB_EPOCHS, JOB_EXIT, JOB_FORWARD, JOB_STEP, jobArg, joinTeam, nextJob, shareStart, startJob,
-  teamMember, teamSize,
+  barrier, JOB_BACKWARD, JOB_EPOCHS, JOB_EXIT, JOB_FORWARD, JOB_STEP, jobArg, joinTeam, MAX_MEMBERS, nextJob, shareStart,
+  startJob, teamMember, teamSize,
 } from './team';
 import { allFinite, gradientNorm, l2Gradient, optimizerAdvance, optimizerUpdate, scaleGradients } from './update';
 
@@ -28,7 +28,7 @@ let arena: usize = 0;
 /** Points the core at an arena whose header the host has written. */
 export function useArena(base: usize): void {
   arena = base;
-  joinTeam(base, 0, 0);
+  joinTeam(base, 0);
   assert(header(H_LAYERS) > 0 && (base & 15) == 0, 'useArena: no arena header at this address');
 }
 
@@ -94,11 +94,12 @@ export function stateFinite(): bool {
 
 /**
  * A worker's life (members 1 …): joins the team of the arena at `base` as member `id`, runs its
- * share of each job posted after generation `generation`, and returns to the host on JOB_EXIT.
+ * share of each job posted from then on, and returns to the host when the team ends (endTeam).
  */
-export function workerLoop(base: usize, id: i32, generation: i32): void {
+export function workerLoop(base: usize, id: i32): void {
+  assert(id > 0 && id < MAX_MEMBERS, 'workerLoop: a worker is member 1 … 31');
   arena = base;
-  joinTeam(base, id, generation);
+  joinTeam(base, id);
   for (;;) {
     const job = nextJob();
     if (job == JOB_EXIT) return;

@@ -54,7 +54,9 @@ export const H_ARRIVED = 56; // members arrived at the barrier
 export const H_BARRIER_GEN = 57; // moves on when the last member arrives
 export const H_BARRIER_SLEEPERS = 58; // members asleep on H_BARRIER_GEN
 export const H_SPIN = 59; // loads a wait spins before it sleeps (0: the core's default)
-export const H_CLIP_SCALE = 60; // f32 factor member 0 found for clipping this step (0: none)
+export const H_CLIP_SCALE = 60; // f64 factor member 0 found for clipping this step (1: none), words 60–61
+export const H_READY = 62; // bit id−1 set while worker id waits in workerLoop; bit 31: the team has ended
+export const H_MEMBERS = 63; // members of the job in progress: H_TEAM, or fewer when not enough workers are ready
 export const H_LAYER_BASE = 64; // first layer record
 
 /** How many epochs one trainEpochs call may run: the f64 loss slots (and as many count slots) of the losses region. */

@@ -83,6 +83,19 @@ export abstract class ArenaEngine<A extends Arena = Arena> implements Engine {
   protected abstract readonly allocationAdvice: string;
   /** Called once the new arena's header is written, before it is switched to. */
   protected prepare(_arena: A): void {}
+  /** Before a pass of `rows` rows: how many members of a team run it (the wasm engine's teams; one by default). */
+  protected beforePass(_rows: number): void {}
+  /** Before a run of epochs in batches of `batchSize`: at most how many epochs the run should take (a team measures each run). */
+  protected beforeEpochs(_batchSize: number): number {
+    return Infinity;
+  }
+  /** After that run, which ran `epochs` epochs. */
+  protected afterEpochs(_epochs: number): void {}
+  /** The threads a call may run on: one, unless a subclass has a team. */
+  get threads(): number {
+    return 1;
+  }
+  limitThreads(_threads: number | undefined): void {}
   abstract dispose(): void;
 
   private get core(): Core {
@@ -99,7 +112,7 @@ export abstract class ArenaEngine<A extends Arena = Arena> implements Engine {
   }
 
   /** Word index of a header word. */
-  private headerWord(word: number): number {
+  protected headerWord(word: number): number {
     return (this.arena.base >>> 2) + word;
   }
 
@@ -256,8 +269,9 @@ export abstract class ArenaEngine<A extends Arena = Arena> implements Engine {
     this.reserve(batchSize, this.loadedRows);
     const slots = this.plan.lossSlots;
     for (let done = 0; done < epochs;) {
-      const chunk = Math.min(epochs - done, slots);
+      const chunk = Math.min(epochs - done, slots, this.beforeEpochs(batchSize));
       const ran = this.core.trainEpochs(chunk, this.loadedRows, batchSize, shuffle ? 1 : 0);
+      this.afterEpochs(ran);
       const arenaLosses = this.arena.losses;
       losses.set(arenaLosses.subarray(0, ran), offset + done);
       correct.set(arenaLosses.subarray(slots, slots + ran), offset + done);
@@ -269,6 +283,7 @@ export abstract class ArenaEngine<A extends Arena = Arena> implements Engine {
 
   trainBatch(x: Float32Array, y: Float32Array, rows: number): number {
     this.putBatch(x, y, 0, rows);
+    this.beforePass(rows);
     return this.core.trainBatch(rows);
   }
 
@@ -289,6 +304,7 @@ export abstract class ArenaEngine<A extends Arena = Arena> implements Engine {
       beta2Power = powers[H_BETA2_POWER >> 1];
     const rng = this.headerWord(H_RNG);
     this.undoRng.set(u.subarray(rng, rng + 4));
+    this.beforePass(rows);
     const loss = this.core.trainBatch(rows);
     if (Number.isFinite(loss) && this.stateFinite()) return loss;
     f.set(undo.subarray(0, N), params);
@@ -302,6 +318,7 @@ export abstract class ArenaEngine<A extends Arena = Arena> implements Engine {
 
   computeGradients(x: Float32Array, y: Float32Array, rows: number): number {
     this.putBatch(x, y, 0, rows);
+    this.beforePass(rows);
     this.core.forward(rows, 1);
     const loss = this.core.batchLoss(rows);
     this.core.backward(rows);
@@ -314,6 +331,7 @@ export abstract class ArenaEngine<A extends Arena = Arena> implements Engine {
     for (let start = 0; start < rows; start += this.plan.passRows) {
       const n = Math.min(this.plan.passRows, rows - start);
       this.putBatch(x, y, start, n);
+      this.beforePass(n);
       this.core.forward(n, 0);
       loss += this.core.batchLoss(n);
       correct += this.core.batchCorrect(n);
@@ -329,6 +347,7 @@ export abstract class ArenaEngine<A extends Arena = Arena> implements Engine {
     for (let start = 0; start < rows; start += this.plan.passRows) {
       const n = Math.min(this.plan.passRows, rows - start);
       this.arena.f.set(x.subarray(start * C, (start + n) * C), input);
+      this.beforePass(n);
       this.core.forward(n, 0);
       out.set(this.arena.f.subarray(output, output + n * OC), start * OC);
     }

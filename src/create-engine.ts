@@ -6,12 +6,19 @@ import { JsEngine } from './js/engine.js';
 import type { EngineChoice } from './options.js';
 import { WasmEngine } from './wasm/engine.js';
 import { loadCore, wasmSimdAvailable } from './wasm/module.js';
+import { autoThreads, setUpThreads } from './wasm/team-host.js';
 
 /**
  * 'wasm' insists on the WebAssembly core; 'auto' takes it where WebAssembly with SIMD validates
  * and compiles (a Content-Security-Policy may forbid compiling), and the pure-TS engine elsewhere.
+ * `threads` > 1 makes the wasm engine a team of that many threads where this host can run them
+ * (setUpThreads says when not: then it runs on one, with the same bits).
  */
-export async function createEngine(choice: EngineChoice, shape: NetworkShape): Promise<Engine> {
+export async function createEngine(
+  choice: EngineChoice,
+  shape: NetworkShape,
+  threads: number | 'auto' = 1,
+): Promise<Engine> {
   if (choice === 'js') return new JsEngine(shape);
   if (choice === 'wasm' && !wasmSimdAvailable()) {
     throw new ValueError(
@@ -20,9 +27,11 @@ export async function createEngine(choice: EngineChoice, shape: NetworkShape): P
     );
   }
   if (choice === 'auto' && !wasmSimdAvailable()) return new JsEngine(shape);
+  const count = threads === 'auto' ? await autoThreads() : threads;
+  const team = count > 1 && (await setUpThreads()) === undefined ? count : 1;
   let core;
   try {
-    core = await loadCore();
+    core = await loadCore(team > 1 ? 'threads' : 'portable');
   } catch (error) {
     if (error instanceof RangeError) {
       // The core's first small memory was refused: the host is out of memory, not forbidding WebAssembly.
@@ -40,5 +49,5 @@ export async function createEngine(choice: EngineChoice, shape: NetworkShape): P
         "'wasm-unsafe-eval' forbids it. engine 'auto' falls back to the pure-TS engine, or choose 'js'",
     );
   }
-  return new WasmEngine(shape, core);
+  return new WasmEngine(shape, core, team);
 }

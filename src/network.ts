@@ -110,23 +110,28 @@ export class NeuralNetwork {
   /** Builds a network; its weights are drawn from the seeded generator. */
   static async create(options: NetworkOptions): Promise<NeuralNetwork> {
     const resolved = resolveNetworkOptions(options);
-    const engine = await createEngine(resolved.engine, networkShape(resolved));
+    const engine = await createEngine(resolved.engine, networkShape(resolved), resolved.threads);
     engine.initParams(resolved.seed, INIT_CODES[resolved.init]);
     engine.setUpdateRule(updateRule(resolved));
     return new NeuralNetwork(resolved, engine);
   }
 
   /**
-   * Rebuilds a network from toJSON()'s output (object or string); `engine` may be chosen anew. A
-   * checkpoint written with `{ trainingState: true }` resumes training exactly where it stopped.
+   * Rebuilds a network from toJSON()'s output (object or string); `engine` and `threads` may be
+   * chosen anew. A checkpoint written with `{ trainingState: true }` resumes training exactly where
+   * it stopped, on any number of threads.
    */
-  static async fromJSON(json: string | NetworkJSON, options?: { engine?: EngineChoice }): Promise<NeuralNetwork> {
+  static async fromJSON(
+    json: string | NetworkJSON,
+    options?: { engine?: EngineChoice; threads?: number | 'auto' },
+  ): Promise<NeuralNetwork> {
     const o = optionsObject('options', options, 'fromJSON options');
-    checkKeys('fromJSON', o, ['engine']);
+    checkKeys('fromJSON', o, ['engine', 'threads']);
     const j = readNetworkJSON(json);
     const net = await NeuralNetwork.create({
       ...networkOptionsOf(j as never),
       engine: (o.engine ?? 'auto') as EngineChoice,
+      threads: o.threads as number | 'auto' | undefined,
     });
     net.setWeights({ weights: j.weights, biases: j.biases });
     const state = j.trainingState;
@@ -155,6 +160,15 @@ export class NeuralNetwork {
   /** The engine computing for this network. */
   get engine(): EngineName {
     return this.backend.name;
+  }
+
+  /**
+   * The threads this network runs on: the `threads` it was created with where this host can run them
+   * (the wasm engine, shared memory, a thread that may wait), else 1. Small passes, and a machine busy
+   * with other work, run on fewer; the weights are the same bits whatever the count.
+   */
+  get threads(): number {
+    return this.backend.threads;
   }
 
   get learningRate(): number {
@@ -219,14 +233,28 @@ export class NeuralNetwork {
 
   /** Validates the data and sets up a run. */
   private training(X: unknown, y: unknown, fit: ResolvedFitOptions): Training {
+    this.checkFitThreads(fit);
     const { x, t, validation } = this.split(X, y, fit);
+    this.backend.limitThreads(fit.threads);
     return new Training(this.backend, x, t, fit, validation, this.classifies);
+  }
+
+  /** A fit may ask for fewer threads than the network has, never more (the workers are the network's). */
+  private checkFitThreads(fit: ResolvedFitOptions): void {
+    const own = this.options.threads === 'auto' ? Infinity : this.options.threads;
+    if (fit.threads !== undefined && fit.threads > own) {
+      throw new ValueError(
+        'threads',
+        `fit's threads (${fit.threads}) may not exceed the network's (${own}): create the network with threads: ${fit.threads}`,
+      );
+    }
   }
 
   /** Ends the fit in flight: counts its epochs, gives back the data region, and disposes if asked to meanwhile. */
   private settle(run: Training | undefined, fit: ResolvedFitOptions): void {
     if (run) this.epochsTrained += run.epochsDone;
     this.running = undefined;
+    this.backend.limitThreads(undefined);
     if (this.disposed) this.backend.dispose();
     else if (!fit.keepData) this.backend.releaseData();
   }
@@ -370,6 +398,7 @@ export class NeuralNetwork {
     return {
       type: 'fit',
       engine: this.backend.name,
+      threads: this.options.threads,
       shape: networkShape(this.options),
       rule: updateRule(this.options, this.rate),
       params: this.backend.getParams(),
@@ -539,7 +568,7 @@ export class NeuralNetwork {
     if (o.trainingState !== undefined && typeof o.trainingState !== 'boolean') {
       throw new ValueError('trainingState', `trainingState must be true or false; got ${show(o.trainingState)}`);
     }
-    const { engine: _readerChooses, ...settings } = structuredClone(this.options);
+    const { engine: _readerChooses, threads: _readerChoosesToo, ...settings } = structuredClone(this.options);
     const content: Omit<NetworkJSON, 'checksum'> = {
       format: FORMAT,
       version: VERSION,

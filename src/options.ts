@@ -9,6 +9,7 @@ import {
   SETTING_SLOTS,
 } from './abi.js';
 import type { NetworkShape, UpdateRule } from './engine.js';
+import { MAX_THREADS } from './wasm/team-host.js';
 import { ValueError } from './errors.js';
 import {
   ACTIVATION_NAMES,
@@ -59,6 +60,13 @@ export interface NetworkOptions {
   seed?: number;
   /** Which engine computes. @default 'auto' */
   engine?: EngineChoice;
+  /**
+   * Threads the wasm engine trains and predicts on: a count from 1 to 32, or 'auto' for the cores
+   * available (at most 8). The weights are the same bits whatever the count. Threads need shared
+   * memory (a page must be cross-origin isolated) and a thread that may wait (not a page's main
+   * thread: use fitAsync({ worker: true }) there); elsewhere one thread runs, and `net.threads` says so. @default 1
+   */
+  threads?: number | 'auto';
   /** 'sgd', 'momentum', 'adam', or one of them with its settings. @default 'sgd' (the seed) */
   optimizer?: OptimizerOptions['type'] | OptimizerOptions;
   /** L2 weight decay: adds l2·w to each weight's gradient (biases are not decayed). @default 0 */
@@ -83,6 +91,7 @@ export interface ResolvedNetworkOptions {
   loss: Loss;
   seed: number;
   engine: EngineChoice;
+  threads: number | 'auto';
   optimizer: ResolvedOptimizer;
   l2: number;
   /** 0: no clipping. */
@@ -119,6 +128,8 @@ export interface FitOptions {
    * more is released (a smaller one is always kept)
    */
   keepData?: boolean;
+  /** Threads for this fit, at most the network's `threads` (fewer: to leave cores to others). @default the network's */
+  threads?: number;
 }
 
 /** What an epoch reports besides its loss. */
@@ -161,6 +172,8 @@ export interface ResolvedFitOptions {
   earlyStopping?: Required<EarlyStopping>;
   tolerance: number;
   keepData: boolean;
+  /** undefined: the network's. */
+  threads?: number;
 }
 
 const ENGINES: readonly EngineChoice[] = ['js', 'wasm', 'auto'];
@@ -174,6 +187,7 @@ export const NETWORK_KEYS = [
   'loss',
   'seed',
   'engine',
+  'threads',
   'optimizer',
   'l2',
   'clipNorm',
@@ -192,6 +206,7 @@ const FIT_KEYS = [
   'earlyStopping',
   'tolerance',
   'keepData',
+  'threads',
 ];
 const INITS = Object.keys(INIT_CODES) as Init[];
 
@@ -441,6 +456,7 @@ export function resolveNetworkOptions(options: unknown): ResolvedNetworkOptions 
   }
   const seed = o.seed === undefined ? randomSeed() : integer('seed', o.seed, 0, undefined, 0xffffffff);
   const engine = oneOf('engine', o.engine, ENGINES, 'auto');
+  const threads = o.threads === 'auto' ? 'auto' : integer('threads', o.threads, 1, 1, MAX_THREADS);
   const optimizer = resolveOptimizer(o.optimizer);
   const l2 = float32('l2', o.l2, { min: 0, max: Infinity }, 0);
   if (l2 !== 0 && Math.fround(l2) === 0)
@@ -460,6 +476,7 @@ export function resolveNetworkOptions(options: unknown): ResolvedNetworkOptions 
     loss,
     seed,
     engine,
+    threads,
     optimizer,
     l2,
     clipNorm,
@@ -568,5 +585,6 @@ export function resolveFitOptions(options: unknown): ResolvedFitOptions {
     earlyStopping,
     tolerance: o.tolerance === undefined ? 0 : positiveNumber('tolerance', o.tolerance),
     keepData: o.keepData ?? false,
+    threads: o.threads === undefined ? undefined : integer('threads', o.threads, 1, undefined, MAX_THREADS),
   };
 }

@@ -8,6 +8,8 @@ import type { FitHistory } from './training.js';
 export interface FitRequest {
   type: 'fit';
   engine: EngineName;
+  /** The network's threads: the training thread's engine is a team of as many. */
+  threads: number | 'auto';
   shape: NetworkShape;
   rule: UpdateRule;
   params: Float32Array;

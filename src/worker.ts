@@ -59,7 +59,8 @@ void connect().then((port) =>
         : { params: message.params, rng: message.rng, optimizer: message.optimizer, history: { epochs: 0, loss: [] } };
     let lastProgress = 0;
     try {
-      engine = await createEngine(message.engine, message.shape);
+      engine = await createEngine(message.engine, message.shape, message.threads);
+      engine.limitThreads(message.fit.threads);
       engine.setUpdateRule(message.rule);
       engine.setParams(message.params);
       engine.setRngState(message.rng);

@@ -3,7 +3,7 @@
 // computes them, so that the model functions read the same in both engines.
 
 /** Job codes (H_JOB): what the members run when the generation word moves. */
-export const JOB_EXIT = 0;
+export const JOB_EXIT = 0; // leave workerLoop (nextJob's answer once the team has ended)
 export const JOB_EPOCHS = 1;
 export const JOB_STEP = 2;
 export const JOB_FORWARD = 3;
@@ -11,6 +11,12 @@ export const JOB_BACKWARD = 4;
 
 /** Spins of a wait before it sleeps, when the host has not set H_SPIN. */
 export const DEFAULT_SPIN = 2000;
+
+/** H_READY's bit that ends the team for good: workers leave, and no job counts on them. */
+export const TEAM_ENDED = 0x80000000;
+
+/** The most members a team has: the host's instance and a worker per lower bit of H_READY. */
+export const MAX_MEMBERS = 32;
 
 /** This instance's place in the team: the host's. */
 export function teamMember(): number {

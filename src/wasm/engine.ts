@@ -2,30 +2,65 @@
 // memory is created at the planned size and never grown: growing would detach every view of it,
 // and in V8 the first detach slows every typed-array loop in the process for good. A plan that
 // needs more room gets a new memory and instance, and the arena is copied over.
+// With a team (the threads build), the memory is shared and borrowed workers are members 1 … of the
+// team over it; before each call the engine says how many members run it (H_TEAM), which changes
+// the speed and never the bits.
 import { instantiateSync } from '@assemblyscript/loader';
+import { H_MEMBERS, H_TEAM } from '../abi.js';
 import { ArenaEngine, type Arena, type Core } from '../arena-engine.js';
 import type { NetworkShape } from '../engine.js';
 import type { ArenaPlan } from '../plan.js';
 import type { CoreModule } from './module.js';
+import { FreeCores, membersFor, TeamThreads } from './team-host.js';
 
 /** An arena in a memory of its own, with the instance of the core that computes on it. */
 interface WasmArena extends Arena {
   memory: WebAssembly.Memory;
   /** Points the instance at the arena once its header is written. */
   useArena(base: number): void;
+  /** Ends the arena's team: its workers leave (the threads build; a no-op in the portable one). */
+  endTeam(): void;
 }
+
+/** How long a run of epochs on a team lasts at most, so that a busy machine is noticed within it. */
+const RUN_MS = 250;
 
 const PAGE = 65536;
 
 export class WasmEngine extends ArenaEngine<WasmArena> {
   readonly name = 'wasm' as const;
 
+  private readonly team: TeamThreads | undefined;
+  private readonly freeCores = new FreeCores();
+  private msPerEpoch = 0;
+  private runStarted = 0;
+
+  /** An engine over `module`; `threads` > 1 (with the threads build) makes it a team of that many. */
   constructor(
     shape: NetworkShape,
     private readonly module: CoreModule,
+    threads = 1,
   ) {
     super(shape);
+    if (threads > 1 && module.variant !== 'threads') throw new Error('internal error: a team needs the threads build');
+    this.team = threads > 1 ? new TeamThreads(threads) : undefined;
     this.start();
+  }
+
+  private limit = Infinity;
+
+  /** The team's size: the threads a call may run on (1: no team). */
+  override get threads(): number {
+    return this.team?.size ?? 1;
+  }
+
+  override limitThreads(threads: number | undefined): void {
+    this.limit = threads ?? Infinity;
+  }
+
+  /** How many members ran the last call (fewer than `threads` while workers start, for small passes or on a busy machine). */
+  get lastMembers(): number {
+    return this.team ? Math.max(1, this.arena.u[this.headerWord(H_MEMBERS)]) : 1;
   }
 
   /** The linear memory of this engine's instance (for tests that check views never detach). */
@@ -40,15 +75,20 @@ export class WasmEngine extends ArenaEngine<WasmArena> {
   protected open(plan: ArenaPlan): WasmArena {
     const base = this.module.arenaBase;
     const pages = Math.ceil((base + plan.bytes) / PAGE);
-    // maximum = initial: a grow would fail loudly instead of detaching views.
-    const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+    // maximum = initial: a grow would fail loudly instead of detaching views (a shared memory never detaches).
+    const memory = new WebAssembly.Memory({
+      initial: pages,
+      maximum: pages,
+      shared: this.module.variant === 'threads',
+    });
     // The loader decodes abort() messages of the debug build; hot calls use the raw exports.
     const { instance } = instantiateSync(this.module.module, { env: { memory } });
-    const exports = instance.exports as unknown as Core & { useArena(base: number): void };
+    const exports = instance.exports as unknown as Core & { useArena(base: number): void; endTeam(): void };
     return {
       memory,
       core: exports,
       useArena: exports.useArena,
+      endTeam: exports.endTeam,
       base,
       f: new Float32Array(memory.buffer),
       u: new Uint32Array(memory.buffer),
@@ -58,9 +98,43 @@ export class WasmEngine extends ArenaEngine<WasmArena> {
 
   protected override prepare(arena: WasmArena): void {
     arena.useArena(arena.base);
+    if (!this.team) return;
+    // The workers leave the arena in use (if any) before they take the new one's join message.
+    (this.arena as WasmArena | undefined)?.endTeam();
+    this.team.join(this.module.module, arena.memory, arena.base);
+  }
+
+  protected override beforePass(rows: number): void {
+    if (this.team) this.setMembers(membersFor(this.team.size, rows, this.plan.paramCount));
+  }
+
+  protected override beforeEpochs(batchSize: number): number {
+    if (!this.team) return Infinity;
+    const wanted = membersFor(this.team.size, batchSize, this.plan.paramCount);
+    this.setMembers(Math.max(1, Math.min(wanted, this.freeCores.cores)));
+    if (wanted === 1) return Infinity;
+    this.freeCores.start();
+    this.runStarted = performance.now();
+    return this.msPerEpoch > 0 ? Math.max(1, Math.floor(RUN_MS / this.msPerEpoch)) : 1;
+  }
+
+  protected override afterEpochs(epochs: number): void {
+    if (!this.team || this.runStarted === 0) return;
+    this.freeCores.stop();
+    if (epochs > 0) this.msPerEpoch = (performance.now() - this.runStarted) / epochs;
+    this.runStarted = 0;
+  }
+
+  /** How many members run the next call: the host's instance and members − 1 workers (at most the limit). */
+  private setMembers(members: number): void {
+    this.arena.u[this.headerWord(H_TEAM)] = Math.min(members, this.limit);
   }
 
   dispose(): void {
+    if (this.team) {
+      this.arena.endTeam();
+      this.team.release();
+    }
     // Dropping the instance and memory lets the garbage collector take them.
     const empty = new ArrayBuffer(0);
     this.arena = {
@@ -71,6 +145,7 @@ export class WasmEngine extends ArenaEngine<WasmArena> {
       memory: undefined as unknown as WebAssembly.Memory,
       core: undefined as unknown as Core,
       useArena: () => {},
+      endTeam: () => {},
     };
   }
 }

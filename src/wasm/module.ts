@@ -1,14 +1,25 @@
-// The compiled WebAssembly core module: decoded from the embedded bytes, compiled once, shared by
-// every network (each network gets its own instance and memory).
-import { RELEASE_WASM } from '../../build/release-wasm.js';
+// The compiled WebAssembly core modules: decoded from the embedded bytes, compiled once, shared by
+// every network (each network gets its own instance and memory). Two builds of one source: the
+// portable one, and the threads one, whose memory is shared and whose instances can work as a team
+// (assembly/team.ts); its bytes are imported only when a network asks for threads.
+import { WASM as RELEASE_WASM } from '../../build/release-wasm.js';
+
+/** Which build of the core: 'portable' (the release build) or 'threads' (shared memory, atomics). */
+export type CoreVariant = 'portable' | 'threads';
 
 export interface CoreModule {
+  variant: CoreVariant;
   module: WebAssembly.Module;
-  /** First byte after the core's static data, 16-byte aligned: where arenas start. */
+  /** First byte after the core's static data, 64-byte aligned (the team's control words fill one cache line): where arenas start. */
   arenaBase: number;
 }
 
-let pending: Promise<CoreModule> | undefined;
+const BYTES: Record<CoreVariant, () => Promise<string>> = {
+  portable: () => Promise.resolve(RELEASE_WASM),
+  threads: async () => (await import('../../build/threads-wasm.js')).WASM,
+};
+
+const pending = new Map<CoreVariant, Promise<CoreModule>>();
 
 function decode(base64: string): Uint8Array<ArrayBuffer> {
   const text = atob(base64);
@@ -17,34 +28,38 @@ function decode(base64: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
-async function compile(bytes: Uint8Array<ArrayBuffer>): Promise<CoreModule> {
+async function compile(variant: CoreVariant, bytes: Uint8Array<ArrayBuffer>): Promise<CoreModule> {
   const module = await WebAssembly.compile(bytes);
   // One throwaway instance over a small memory tells where the static data ends.
-  const memory = new WebAssembly.Memory({ initial: 1, maximum: 1 });
+  const shared = variant === 'threads';
+  const memory = new WebAssembly.Memory({ initial: 1, maximum: shared ? 65536 : 1, shared });
   const { exports } = await WebAssembly.instantiate(module, { env: { memory, abort: () => {} } });
   const dataEnd = (exports.dataEnd as () => number)();
-  return { module, arenaBase: Math.ceil(dataEnd / 16) * 16 };
+  return { variant, module, arenaBase: Math.ceil(dataEnd / 64) * 64 };
 }
 
-/** The core every new wasm network uses: the embedded release build unless replaced by useCoreBytes. */
-export function loadCore(): Promise<CoreModule> {
-  if (!pending) {
-    const loading = compile(decode(RELEASE_WASM));
+/** The core `variant` that new wasm networks use: the embedded build unless replaced by useCoreBytes. */
+export function loadCore(variant: CoreVariant = 'portable'): Promise<CoreModule> {
+  let loading = pending.get(variant);
+  if (!loading) {
+    const started = BYTES[variant]().then((text) => compile(variant, decode(text)));
     // A failure is not remembered: a memory refused now may be granted later (a CSP refusal simply repeats).
-    loading.catch(() => {
-      if (pending === loading) pending = undefined;
+    started.catch(() => {
+      if (pending.get(variant) === started) pending.delete(variant);
     });
-    pending = loading;
+    pending.set(variant, started);
+    loading = started;
   }
-  return pending;
+  return loading;
 }
 
 /**
- * Makes networks created from now on use another build of the core: the tests use the debug
- * build (assertions on), the benchmarks the scalar one. `undefined` restores the release build.
+ * Makes networks created from now on use another build of the core as `variant`: the tests use the
+ * debug build (assertions on), the benchmarks the scalar one. `undefined` restores the embedded build.
  */
-export function useCoreBytes(bytes: Uint8Array<ArrayBuffer> | undefined): void {
-  pending = bytes === undefined ? undefined : compile(bytes);
+export function useCoreBytes(bytes: Uint8Array<ArrayBuffer> | undefined, variant: CoreVariant = 'portable'): void {
+  if (bytes === undefined) pending.delete(variant);
+  else pending.set(variant, compile(variant, bytes));
 }
 
 /** The smallest module using a v128 instruction: whether this host runs WebAssembly SIMD. */

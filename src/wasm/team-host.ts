@@ -1,0 +1,263 @@
+// The host's side of the core's teams (assembly/team.ts): where threads can run, the pool of
+// worker threads every network's team borrows from, and the choice of how many members run a call.
+// A worker is a few lines of plain JavaScript (WORKER_SOURCE) that instantiates the threads build over
+// the arena's shared memory and waits inside workerLoop; it needs no file of its own, so bundlers
+// and the tests (which run the sources) need nothing special. Starting one costs tens of
+// milliseconds, so workers outlive the networks that borrow them: a network takes its workers when
+// it first needs them and gives them back when it is disposed, and the pool ends what it cannot keep.
+
+/** What a worker runs: join a team when asked, wait in workerLoop until the team ends, then report. */
+const WORKER_SOURCE = `
+let on, post;
+if (typeof require === 'function') {
+  const { parentPort } = require('node:worker_threads');
+  on = (h) => parentPort.on('message', h);
+  post = (m) => parentPort.postMessage(m);
+} else {
+  on = (h) => self.addEventListener('message', (e) => h(e.data));
+  post = (m) => self.postMessage(m);
+}
+on((m) => {
+  const abort = () => { throw new Error('the core aborted in a worker'); };
+  let instance = new WebAssembly.Instance(m.module, { env: { memory: m.memory, abort } });
+  instance.exports.workerLoop(m.base, m.id);
+  instance = undefined; // the memory goes with the last reference to it
+  post({ type: 'left', id: m.id });
+});
+`;
+
+/** A message that makes a worker member `id` of the team over `memory`'s arena at `base`. */
+interface JoinMessage {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  base: number;
+  id: number;
+}
+
+interface Thread {
+  post(message: JoinMessage): void;
+  terminate(): void;
+  /** Set once the thread has died (an error, or terminated). */
+  dead: boolean;
+}
+
+type ThreadFactory = () => Thread;
+
+/** The most members a team has (assembly/team.ts MAX_MEMBERS: the host's instance and 31 workers). */
+export const MAX_THREADS = 32;
+
+/** What 'auto' asks for at most: beyond this, the per-step barriers and memory bandwidth eat the gain. */
+export const AUTO_THREAD_CAP = 8;
+
+let factory: ThreadFactory | undefined;
+let refusal = 'threads have not been set up (NeuralNetwork.create sets them up)';
+
+/**
+ * Makes threads available in this realm if they can run here, once: shared memory must exist and
+ * be allowed (a page needs cross-origin isolation), this thread must be allowed to wait (a page's
+ * main thread is not), and workers must start (Node's worker_threads, or Web Workers from a Blob).
+ * Returns why not, or undefined when they can.
+ */
+export async function setUpThreads(): Promise<string | undefined> {
+  if (factory) return undefined;
+  const scope = globalThis as unknown as {
+    crossOriginIsolated?: boolean;
+    WorkerGlobalScope?: unknown;
+    document?: unknown;
+  };
+  if (typeof SharedArrayBuffer !== 'function' || scope.crossOriginIsolated === false) {
+    return (refusal =
+      'shared memory is unavailable: a page must be cross-origin isolated (COOP same-origin and COEP require-corp or credentialless)');
+  }
+  const isNode = typeof process === 'object' && typeof process.versions?.node === 'string';
+  if (!isNode && scope.WorkerGlobalScope === undefined) {
+    return (refusal =
+      "a page's main thread may not wait (Atomics.wait): train from a worker, e.g. fitAsync({ worker: true })");
+  }
+  try {
+    factory = isNode ? await nodeThreads() : webThreads();
+    if (isNode) clock = await nodeClock();
+    return undefined;
+  } catch (error) {
+    return (refusal = `workers cannot start here (${(error as Error).message})`);
+  }
+}
+
+/** What threads: 'auto' means: the cores this host reports (Node: os.availableParallelism), at most AUTO_THREAD_CAP. */
+export async function autoThreads(): Promise<number> {
+  const scope = globalThis as unknown as { navigator?: { hardwareConcurrency?: number } };
+  let cores = scope.navigator?.hardwareConcurrency;
+  if (cores === undefined && typeof process === 'object' && typeof process.versions?.node === 'string') {
+    const specifier = 'node:os';
+    cores = ((await import(/* @vite-ignore */ specifier)) as typeof import('node:os')).availableParallelism();
+  }
+  return Math.max(1, Math.min(AUTO_THREAD_CAP, cores ?? 1));
+}
+
+/** Why threads cannot run in this realm, when setUpThreads said so. */
+export function threadsRefusal(): string {
+  return refusal;
+}
+
+async function nodeThreads(): Promise<ThreadFactory> {
+  const specifier = 'node:worker_threads'; // a variable, so that bundlers for the browser leave it alone
+  const { Worker } = (await import(/* @vite-ignore */ specifier)) as typeof import('node:worker_threads');
+  return () => {
+    const worker = new Worker(WORKER_SOURCE, { eval: true });
+    worker.unref(); // an idle or waiting worker never keeps the process alive
+    const thread: Thread = {
+      post: (m) => worker.postMessage(m),
+      terminate: () => void worker.terminate(),
+      dead: false,
+    };
+    worker.on('error', () => (thread.dead = true));
+    worker.on('exit', () => (thread.dead = true));
+    worker.on('message', onLeft);
+    return thread;
+  };
+}
+
+function webThreads(): ThreadFactory {
+  const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' }));
+  return () => {
+    const worker = new Worker(url);
+    const thread: Thread = {
+      post: (m) => worker.postMessage(m),
+      terminate: () => worker.terminate(),
+      dead: false,
+    };
+    worker.onerror = () => (thread.dead = true);
+    worker.onmessage = (e: MessageEvent) => onLeft(e.data);
+    return thread;
+  };
+}
+
+/** Workers tell the pool when they have left a team (the tests count them). */
+function onLeft(message: { type: string }): void {
+  if (message.type === 'left') counts.left++;
+}
+
+const idle: Thread[] = [];
+const counts = { started: 0, ended: 0, leased: 0, left: 0 };
+
+/** How many workers this realm has started and ended, lent out and kept idle: for the tests' leak checks. */
+export function threadCounts(): {
+  started: number;
+  ended: number;
+  live: number;
+  leased: number;
+  idle: number;
+  left: number;
+} {
+  return { ...counts, live: counts.started - counts.ended, idle: idle.length };
+}
+
+/** How many idle workers the pool keeps for the next network. */
+function idleCap(): number {
+  const scope = globalThis as unknown as { navigator?: { hardwareConcurrency?: number } };
+  return Math.min(MAX_THREADS, scope.navigator?.hardwareConcurrency ?? 4);
+}
+
+/** The workers of one network's team: borrowed from the pool, made members 1 … of each arena it uses. */
+export class TeamThreads {
+  private threads: Thread[] = [];
+
+  /** A team of `size` members: the host's instance and size − 1 workers, borrowed on first use. */
+  constructor(readonly size: number) {}
+
+  /**
+   * Makes the workers members of the team over the arena at `base` of `memory` (joining as soon as
+   * they start; until then the core's jobs run without them). The team of the previous arena must
+   * have ended (endTeam): a worker takes this message once it has left that team.
+   */
+  join(module: WebAssembly.Module, memory: WebAssembly.Memory, base: number): void {
+    if (!factory) throw new Error('internal error: threads are not set up');
+    this.threads = this.threads.filter((t) => !t.dead);
+    while (this.threads.length < this.size - 1) {
+      const thread = idle.pop() ?? (counts.started++, factory());
+      counts.leased++;
+      this.threads.push(thread);
+    }
+    this.threads.forEach((thread, i) => thread.post({ module, memory, base, id: i + 1 }));
+  }
+
+  /** Gives the workers back to the pool (the core's endTeam has told them to leave); ends those it cannot keep. */
+  release(): void {
+    for (const thread of this.threads) {
+      counts.leased--;
+      if (!thread.dead && idle.length < idleCap()) idle.push(thread);
+      else {
+        thread.terminate();
+        counts.ended++;
+      }
+    }
+    this.threads = [];
+  }
+}
+
+/**
+ * Multiply-adds per member below which a pass runs on one thread: a member's share must dwarf the
+ * two barriers a step costs (a few microseconds when the others spin, tens when they sleep).
+ */
+export const MIN_WORK_PER_MEMBER = 2 ** 18;
+
+/** How many members a pass of `rows` rows through `params` parameters runs on, in a team of `size`. */
+export function membersFor(size: number, rows: number, params: number): number {
+  const byWork = Math.floor((rows * params) / MIN_WORK_PER_MEMBER);
+  return Math.max(1, Math.min(size, byWork, rows >> 2));
+}
+
+/** CPU time in ms: this process's, and all cores' busy time (Node only: os.cpus reads /proc/stat). */
+interface CpuClock {
+  own(): number;
+  machine(): number;
+  cores: number;
+}
+
+let clock: CpuClock | undefined;
+
+async function nodeClock(): Promise<CpuClock> {
+  const specifier = 'node:os';
+  const os = (await import(/* @vite-ignore */ specifier)) as typeof import('node:os');
+  return {
+    own: () => {
+      const { user, system } = process.cpuUsage();
+      return (user + system) / 1000;
+    },
+    machine: () => os.cpus().reduce((sum, { times: t }) => sum + t.user + t.nice + t.sys + t.irq, 0),
+    cores: os.availableParallelism(),
+  };
+}
+
+/**
+ * The cores other processes left this one over a run of work, where the host says (Node): the
+ * machine's busy time less this process's, over the wall-clock time. A fit asks before each chunk of
+ * epochs, so a team shrinks (to one thread: the same bits) while the machine is busy, and grows back.
+ */
+export class FreeCores {
+  private wall = 0;
+  private own = 0;
+  private machine = 0;
+  private free = Infinity;
+
+  start(): void {
+    if (!clock) return;
+    this.wall = performance.now();
+    this.own = clock.own();
+    this.machine = clock.machine();
+  }
+
+  /** Ends the run started by start(); runs shorter than 50 ms say too little and are ignored. */
+  stop(): void {
+    if (!clock) return;
+    const wall = performance.now() - this.wall;
+    if (wall < 50) return;
+    const others = Math.max(0, clock.machine() - this.machine - (clock.own() - this.own)) / wall;
+    this.free = clock.cores - others;
+  }
+
+  /** Whole cores free in the last run (Infinity before any, or where the host cannot say). */
+  get cores(): number {
+    return Math.floor(this.free + 0.25);
+  }
+}
