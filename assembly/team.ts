@@ -42,6 +42,7 @@ export function joinTeam(base: usize, id: i32): void {
     if (id > 0) {
       seen = atomic.load<i32>(word(H_JOB_GEN));
       atomic.or<u32>(word(H_READY), 1 << (id - 1));
+      atomic.notify(word(H_READY)); // the host may be waiting for its team
     }
   }
 }

@@ -1,7 +1,8 @@
 // Shared test helpers: the engines every behavioural suite runs against, seeded test data,
 // and comparisons.
 import { expect } from 'vitest';
-import type { EngineName } from '../src/index.js';
+import type { EngineName, NeuralNetwork } from '../src/index.js';
+import type { WasmEngine } from '../src/wasm/engine.js';
 
 /** Every behavioural suite runs once per engine. */
 export const ENGINES: EngineName[] = ['wasm', 'js'];
@@ -69,4 +70,19 @@ export function expectEachWithin(
   expect(e, `${label(worst)}: error ${e} vs bound ${b} (worst of ${n}; ${over} over their bound)`).toBeLessThanOrEqual(
     b,
   );
+}
+
+/** The engine behind a network (tests only: the facade keeps it private). */
+export function backendOf(net: NeuralNetwork): WasmEngine {
+  return (net as unknown as { backend: WasmEngine }).backend;
+}
+
+/** Resolves once every worker of the network's team waits for jobs (they join as they start). */
+export async function teamReady(net: NeuralNetwork): Promise<void> {
+  const engine = backendOf(net);
+  for (let waited = 0; engine.readyWorkers < engine.threads - 1; waited += 5) {
+    if (waited > 10_000)
+      throw new Error(`the team's workers did not start: ${engine.readyWorkers} of ${engine.threads - 1}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }

@@ -2,10 +2,13 @@
 // refactor or faster kernel. The hashes were computed by the build at commit 5238849 (before the
 // reliability work) and reproduced since; only an explicitly opt-in mode (FMA) may change them.
 // relu-dropout-adam's (dropout's masks drawn from the generator) were measured when dropout came, at 3f7493b.
+// A team of threads must give the same hashes as one thread.
 import { createHash } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { availableParallelism } from 'node:os';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NeuralNetwork, type NetworkOptions } from '../src/index.js';
-import { ENGINES, randomMatrix, XOR_X, XOR_Y } from './helpers.js';
+import { useWholeTeam } from '../src/wasm/team-host.js';
+import { backendOf, ENGINES, randomMatrix, teamReady, XOR_X, XOR_Y } from './helpers.js';
 
 const X = randomMatrix(60, 5, 1),
   Yreg = randomMatrix(60, 3, 2);
@@ -94,18 +97,38 @@ const EXPECTED: Record<string, string> = {
   'js relu-dropout-adam': 'f53888acfeca9291',
 };
 
+/** Weights, biases and the optimiser vectors the rule uses, as float32 bits, hashed. */
+function weightsHash(net: NeuralNetwork): string {
+  const { weights, biases, trainingState } = net.toJSON({ trainingState: true });
+  const values = [...weights.flat(2), ...biases.flat(), ...trainingState!.moments];
+  return createHash('sha256')
+    .update(Buffer.from(Float32Array.from(values).buffer))
+    .digest('hex')
+    .slice(0, 16);
+}
+
 describe.each(ENGINES)('weights hash as they always have (%s engine)', (engine) => {
   it.each(CONFIGS)('%s', async (name, options, x, y, fit) => {
     const net = await NeuralNetwork.create({ ...options, engine });
     net.fit(x, y, { ...fit, displayUpdate: 0 });
     net.fitPartial(x.slice(0, 2), y.slice(0, 2));
-    const { weights, biases, trainingState } = net.toJSON({ trainingState: true });
-    // Weights, biases and the optimiser vectors the rule uses, as float32 bits.
-    const values = [...weights.flat(2), ...biases.flat(), ...trainingState!.moments];
-    const hash = createHash('sha256')
-      .update(Buffer.from(Float32Array.from(values).buffer))
-      .digest('hex')
-      .slice(0, 16);
-    expect(hash).toBe(EXPECTED[`${engine} ${name}`]);
+    expect(weightsHash(net)).toBe(EXPECTED[`${engine} ${name}`]);
+  });
+});
+
+// The same hashes on a team of threads: every pass runs on the whole team (even these small ones,
+// where shares are empty or ragged), and the test checks that it really did.
+describe.each([2, 3, 'auto'] as const)('weights hash on %s threads = one thread', (threads) => {
+  beforeAll(() => useWholeTeam(true));
+  afterAll(() => useWholeTeam(false));
+  it.each(CONFIGS)('%s', async (name, options, x, y, fit) => {
+    const net = await NeuralNetwork.create({ ...options, engine: 'wasm', threads });
+    expect(net.threads).toBe(threads === 'auto' ? Math.min(availableParallelism(), 8) : threads);
+    await teamReady(net);
+    net.fit(x, y, { ...fit, displayUpdate: 0 });
+    expect(backendOf(net).lastMembers).toBe(net.threads);
+    net.fitPartial(x.slice(0, 2), y.slice(0, 2));
+    expect(weightsHash(net)).toBe(EXPECTED[`wasm ${name}`]);
+    net.dispose();
   });
 });

@@ -6,7 +6,8 @@
 // team over it; before each call the engine says how many members run it (H_TEAM), which changes
 // the speed and never the bits.
 import { instantiateSync } from '@assemblyscript/loader';
-import { H_MEMBERS, H_TEAM } from '../abi.js';
+import { H_MEMBERS, H_READY, H_TEAM } from '../abi.js';
+import { TEAM_ENDED } from '../js/team.js';
 import { ArenaEngine, type Arena, type Core } from '../arena-engine.js';
 import type { NetworkShape } from '../engine.js';
 import type { ArenaPlan } from '../plan.js';
@@ -24,6 +25,9 @@ interface WasmArena extends Arena {
 
 /** How long a run of epochs on a team lasts at most, so that a busy machine is noticed within it. */
 const RUN_MS = 250;
+
+/** How long a call waits for its team's workers to join the arena before it runs without them. */
+const JOIN_WAIT_MS = 2000;
 
 const PAGE = 65536;
 
@@ -61,6 +65,16 @@ export class WasmEngine extends ArenaEngine<WasmArena> {
   /** How many members ran the last call (fewer than `threads` while workers start, for small passes or on a busy machine). */
   get lastMembers(): number {
     return this.team ? Math.max(1, this.arena.u[this.headerWord(H_MEMBERS)]) : 1;
+  }
+
+  /** How many workers wait in the arena's team now, ready for a job. */
+  get readyWorkers(): number {
+    if (!this.team) return 0;
+    let ready = this.arena.u[this.headerWord(H_READY)];
+    if (ready & TEAM_ENDED) return 0;
+    let count = 0;
+    for (; ready !== 0; ready &= ready - 1) count++;
+    return count;
   }
 
   /** The linear memory of this engine's instance (for tests that check views never detach). */
@@ -110,9 +124,9 @@ export class WasmEngine extends ArenaEngine<WasmArena> {
 
   protected override beforeEpochs(batchSize: number): number {
     if (!this.team) return Infinity;
-    const wanted = membersFor(this.team.size, batchSize, this.plan.paramCount);
-    this.setMembers(Math.max(1, Math.min(wanted, this.freeCores.cores)));
-    if (wanted === 1) return Infinity;
+    const members = membersFor(this.team.size, batchSize, this.plan.paramCount, this.freeCores.cores);
+    this.setMembers(members);
+    if (membersFor(this.team.size, batchSize, this.plan.paramCount) === 1) return Infinity; // nothing to measure
     this.freeCores.start();
     this.runStarted = performance.now();
     return this.msPerEpoch > 0 ? Math.max(1, Math.floor(RUN_MS / this.msPerEpoch)) : 1;
@@ -125,9 +139,24 @@ export class WasmEngine extends ArenaEngine<WasmArena> {
     this.runStarted = 0;
   }
 
-  /** How many members run the next call: the host's instance and members − 1 workers (at most the limit). */
+  /**
+   * How many members run the next call: the host's instance and members − 1 workers (at most the
+   * limit). Workers join a new arena as they take its message (a worker's first start takes tens of
+   * milliseconds); the call waits for them, up to JOIN_WAIT_MS, rather than run without them.
+   */
   private setMembers(members: number): void {
-    this.arena.u[this.headerWord(H_TEAM)] = Math.min(members, this.limit);
+    const n = Math.min(members, this.limit);
+    const words = this.arena.u;
+    words[this.headerWord(H_TEAM)] = n;
+    if (n <= 1) return;
+    const ready = new Int32Array(words.buffer, this.arena.base + 4 * H_READY, 1);
+    const until = performance.now() + JOIN_WAIT_MS;
+    for (;;) {
+      const bits = Atomics.load(ready, 0);
+      const left = until - performance.now();
+      if (bits & TEAM_ENDED || (~bits & ((1 << (n - 1)) - 1)) === 0 || left <= 0) return;
+      Atomics.wait(ready, 0, bits, left);
+    }
   }
 
   dispose(): void {

@@ -201,10 +201,23 @@ export class TeamThreads {
  */
 export const MIN_WORK_PER_MEMBER = 2 ** 18;
 
-/** How many members a pass of `rows` rows through `params` parameters runs on, in a team of `size`. */
-export function membersFor(size: number, rows: number, params: number): number {
-  const byWork = Math.floor((rows * params) / MIN_WORK_PER_MEMBER);
-  return Math.max(1, Math.min(size, byWork, rows >> 2));
+let wholeTeam = false;
+
+/**
+ * For the tests and benchmarks: every pass on the whole team, however small the pass and however
+ * busy the machine (the bit-identity tests need teams on small networks while other tests run).
+ */
+export function useWholeTeam(on: boolean): void {
+  wholeTeam = on;
+}
+
+/**
+ * How many members a pass of `rows` rows through `params` parameters runs on, in a team of `size`,
+ * when `freeCores` cores are free.
+ */
+export function membersFor(size: number, rows: number, params: number, freeCores = Infinity): number {
+  if (wholeTeam) return size;
+  return Math.max(1, Math.min(size, Math.floor((rows * params) / MIN_WORK_PER_MEMBER), freeCores));
 }
 
 /** CPU time in ms: this process's, and all cores' busy time (Node only: os.cpus reads /proc/stat). */
