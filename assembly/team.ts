@@ -151,16 +151,24 @@ function awaitChange(gen: i32, sleepers: i32, seen: i32): void {
  */
 export function nextJob(): u32 {
   if (ASC_FEATURE_THREADS) {
+    // Checked before waiting too: a worker may join a team that ended before it arrived.
+    if (teamEnded()) return JOB_EXIT;
     awaitChange(H_JOB_GEN, H_JOB_SLEEPERS, seen);
     seen = atomic.load<i32>(word(H_JOB_GEN));
-    if (atomic.load<u32>(word(H_READY)) & TEAM_ENDED) {
-      atomic.and<u32>(word(H_READY), ~(<u32>1 << (member - 1)));
-      return JOB_EXIT;
-    }
+    if (teamEnded()) return JOB_EXIT;
     members = <i32>load<u32>(word(H_MEMBERS));
     return load<u32>(word(H_JOB));
   }
   return JOB_EXIT;
+}
+
+/** Whether the team has ended; if so, this worker says it is no longer ready. */
+function teamEnded(): bool {
+  if (ASC_FEATURE_THREADS) {
+    if ((atomic.load<u32>(word(H_READY)) & TEAM_ENDED) == 0) return false;
+    atomic.and<u32>(word(H_READY), ~(<u32>1 << (member - 1)));
+  }
+  return true;
 }
 
 /**
