@@ -78,6 +78,8 @@ describe('ABI', () => {
       'H_BARRIER_SLEEPERS',
       'H_SPIN',
       'H_CLIP_SCALE',
+      'H_READY',
+      'H_MEMBERS',
     ];
     for (const [w, name] of used) {
       if (persistent.includes(name)) expect(w >= H_PERSISTENT && w < H_PERSISTENT_END, name).toBe(true);
