@@ -15,8 +15,8 @@ export const JOB_STEP = 2; // trainBatch(rows)
 export const JOB_FORWARD = 3; // forward(rows, training)
 export const JOB_BACKWARD = 4; // backward(rows)
 
-/** Spins of a wait before it sleeps, when the host has not set H_SPIN. */
-export const DEFAULT_SPIN = 2000;
+/** Spins of a wait before it sleeps, when the host has not set H_SPIN: some tens of microseconds, longer than a step's usual imbalance between members (a sleep and a wake cost as much again). */
+export const DEFAULT_SPIN = 50000;
 
 /** H_READY's bit that ends the team for good: workers leave, and no job counts on them. */
 export const TEAM_ENDED: u32 = 0x80000000;

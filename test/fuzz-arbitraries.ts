@@ -320,8 +320,9 @@ export const networkOptions: fc.Arbitrary<NetworkOptions> = fc
     init: fc.constantFrom(...INITS),
     learningRate: fc.constantFrom(0.05, 0.5),
     seed: fc.nat(),
+    threads: fc.constantFrom(undefined, 1, 2, 3),
   })
-  .map(({ inputs, hidden, outputs, outputActivation, crossEntropy, clipNorm, ...rest }): NetworkOptions => {
+  .map(({ inputs, hidden, outputs, outputActivation, crossEntropy, clipNorm, threads, ...rest }): NetworkOptions => {
     const out = outputActivation === 'softmax' ? Math.max(2, outputs) : outputs;
     const loss =
       crossEntropy && (outputActivation === 'softmax' || outputActivation === 'sigmoid') ? 'crossEntropy' : 'mse';
@@ -331,6 +332,7 @@ export const networkOptions: fc.Arbitrary<NetworkOptions> = fc
       outputActivation,
       loss,
       ...(clipNorm === undefined ? {} : { clipNorm }),
+      ...(threads === undefined ? {} : { threads }),
     };
   });
 
@@ -390,6 +392,7 @@ const networkOptionValues: Record<string, fc.Arbitrary<unknown>> = {
   l2: fc.oneof(fc.constantFrom(0, 1e-4), junk),
   clipNorm: fc.oneof(fc.constantFrom(1, 0.5), junk),
   init: fc.oneof(fc.constantFrom(...INITS, 'glorot', 'He'), junk),
+  threads: fc.oneof(fc.constantFrom(1, 2, 'auto', 0, 33, 2.5, '2'), junk),
 };
 
 /** Unknown keys: near-typos of real ones, prototype names, and a __proto__ own key. */

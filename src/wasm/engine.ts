@@ -29,6 +29,18 @@ const RUN_MS = 250;
 /** How long a call waits for its team's workers to join the arena before it runs without them. */
 const JOIN_WAIT_MS = 2000;
 
+/** A team's workers and how to end the team of the arena in use: what a network forgotten undisposed gives back. */
+interface TeamHold {
+  team: TeamThreads;
+  endTeam(): void;
+}
+
+/** Ends the team of a network the garbage collector took without dispose(), so that its workers go back to the pool. */
+const forgotten = new FinalizationRegistry<TeamHold>((hold) => {
+  hold.endTeam();
+  hold.team.release();
+});
+
 const PAGE = 65536;
 
 export class WasmEngine extends ArenaEngine<WasmArena> {
@@ -48,8 +60,12 @@ export class WasmEngine extends ArenaEngine<WasmArena> {
     super(shape);
     if (threads > 1 && module.variant !== 'threads') throw new Error('internal error: a team needs the threads build');
     this.team = threads > 1 ? new TeamThreads(threads) : undefined;
+    if (this.team) forgotten.register(this, this.hold, this);
     this.start();
   }
+
+  /** What the finalizer needs, and nothing that holds this engine alive. */
+  private readonly hold: TeamHold = { team: undefined as unknown as TeamThreads, endTeam: () => {} };
 
   private limit = Infinity;
 
@@ -116,6 +132,8 @@ export class WasmEngine extends ArenaEngine<WasmArena> {
     // The workers leave the arena in use (if any) before they take the new one's join message.
     (this.arena as WasmArena | undefined)?.endTeam();
     this.team.join(this.module.module, arena.memory, arena.base);
+    this.hold.team = this.team;
+    this.hold.endTeam = arena.endTeam;
   }
 
   protected override beforePass(rows: number): void {
@@ -161,6 +179,7 @@ export class WasmEngine extends ArenaEngine<WasmArena> {
 
   dispose(): void {
     if (this.team) {
+      forgotten.unregister(this);
       this.arena.endTeam();
       this.team.release();
     }
