@@ -1,5 +1,6 @@
 // What every worker (ours and the peers') does the same way: time calls with tinybench, measure
 // the ceiling, and print one JSON line for the orchestrator.
+import { cpus } from 'node:os';
 import { Bench } from 'tinybench';
 import { measureCeiling } from './ceiling.js';
 import { actualFlopsPerCall, epochsPerCall, flopsPerCall } from './workloads.js';
@@ -26,6 +27,9 @@ export interface Measurement {
   predictions: number[];
   /** What the contender had to be told to compute the same thing. */
   notes?: string;
+  /** Cores this process kept busy while timed (its CPU time over wall-clock time), and cores other processes kept busy meanwhile. */
+  cores: number;
+  others: number;
 }
 
 /**
@@ -44,7 +48,9 @@ export async function timeAndReport(
   const ceiling = measureCeiling();
   const bench = new Bench({ time: 3000, iterations: 5, warmupTime: 0, warmupIterations: 3 });
   bench.add(`${workload.id}/${contender}`, call);
+  const load = loadMeter();
   await bench.run();
+  const { cores, others } = load();
   const result = bench.tasks[0].result;
   if (!('latency' in result))
     throw new Error(`benchmark failed: ${String((result as { error?: unknown }).error)}`, {
@@ -66,6 +72,28 @@ export async function timeAndReport(
     ceiling,
     predictions: Array.from(predictions),
     notes,
+    cores,
+    others,
   };
   console.log(JSON.stringify(measurement));
+}
+
+/** The machine's busy time of all cores in ms (Linux: /proc/stat through os.cpus). */
+const machineBusy = (): number => cpus().reduce((sum, { times: t }) => sum + t.user + t.nice + t.sys + t.irq, 0);
+
+/**
+ * Starts measuring; the function returned says how many cores this process kept busy (its CPU time
+ * over the wall-clock time) and how many other processes did meanwhile (the machine's busy time
+ * less this process's), so that a busy machine shows in the results instead of hiding in them.
+ */
+function loadMeter(): () => { cores: number; others: number } {
+  const wall = performance.now(),
+    own = process.cpuUsage(),
+    machine = machineBusy();
+  return () => {
+    const elapsed = performance.now() - wall;
+    const { user, system } = process.cpuUsage(own);
+    const mine = (user + system) / 1000;
+    return { cores: mine / elapsed, others: Math.max(0, machineBusy() - machine - mine) / elapsed };
+  };
 }

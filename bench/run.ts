@@ -14,7 +14,7 @@ import type { KernelRow } from './kernels.js';
 import type { Measurement } from './measure.js';
 import { WORKLOADS, type Workload } from './workloads.js';
 
-const OURS = ['wasm', 'wasm-scalar', 'js'];
+const OURS = ['wasm', 'wasm-x2', 'wasm-scalar', 'js'];
 const args = process.argv.slice(2);
 const withPeers = args.includes('--peers');
 const only = args.filter((a) => !a.startsWith('--'));
@@ -38,6 +38,8 @@ interface Row extends Measurement {
   gflops?: number;
   share?: number;
   vsJs: number;
+  /** wasm-x2: its speed over the one-thread wasm contender's in this run. */
+  vsWasm?: number;
   check: number;
   checkKind: 'loss' | 'accuracy';
 }
@@ -75,6 +77,7 @@ for (const workload of WORKLOADS.filter((w) => full || only.includes(w.id))) {
     measured.push(JSON.parse(runWorker(script, workload.id, contender)) as Measurement);
   }
   const js = measured.find((m) => m.contender === 'js')!;
+  const wasm = measured.find((m) => m.contender === 'wasm')!;
   for (const m of measured) {
     const gflops = m.flops / (m.median / 1000) / 1e9;
     const row: Row = {
@@ -83,6 +86,7 @@ for (const workload of WORKLOADS.filter((w) => full || only.includes(w.id))) {
       gflops: workload.unit === 'epochs' ? undefined : gflops,
       share: workload.unit === 'epochs' ? undefined : m.actualFlops / (m.median / 1000) / 1e9 / m.ceiling,
       vsJs: js.median / js.work / (m.median / m.work),
+      vsWasm: m.contender === 'wasm-x2' ? wasm.median / wasm.work / (m.median / m.work) : undefined,
       check: checkValue(workload, m.predictions),
       checkKind: workload.check,
     };
@@ -98,6 +102,8 @@ function describe(r: Row): string {
       : `  ${r.gflops.toFixed(2)} GFLOP/s (${(r.share! * 100).toFixed(0)}% of ${r.ceiling.toFixed(1)})`;
   return (
     `${r.rate.toExponential(3)} ${r.unit}/s${gflops}  ×${r.vsJs.toFixed(1)} js  ` +
+    (r.vsWasm === undefined ? '' : `×${r.vsWasm.toFixed(2)} wasm (1 thread)  `) +
+    `cpu ${r.cores.toFixed(2)} cores, others ${r.others.toFixed(2)}  ` +
     `(median ${r.median.toFixed(2)} ms ±${((r.mad / r.median) * 100).toFixed(1)}%, n=${r.samples}; ${r.checkKind} ${r.check.toPrecision(5)})` +
     (r.notes ? `  [${r.notes}]` : '')
   );
@@ -136,17 +142,19 @@ writeFileSync(
 const ceilings = rows.map((r) => r.ceiling);
 const md = [
   `Measured ${machine.date.slice(0, 10)} on ${machine.cpu} (${machine.cores} cores), Node ${machine.node}, wasm build ${machine.wasmBuild}; ` +
-    `one process per contender, one thread each; medians. Measured WebAssembly SIMD ceiling: ${Math.min(...ceilings).toFixed(1)}–${Math.max(...ceilings).toFixed(1)} GFLOP/s.`,
+    `one process per contender, one thread each (wasm-x2: a team of two); medians. Measured WebAssembly SIMD ceiling: ${Math.min(...ceilings).toFixed(1)}–${Math.max(...ceilings).toFixed(1)} GFLOP/s.`,
+  '',
+  "CPU is the contender's CPU time over wall-clock time (cores it kept busy); others is the cores other processes kept busy meanwhile (/proc/stat): a thread figure taken while others > 0 understates the team.",
   '',
   'GFLOP/s follow the 6 × parameters convention; the share of the ceiling counts the arithmetic actually done (bench/README.md).',
   '',
-  '| workload | contender | throughput | GFLOP/s (share of ceiling) | median per call (MAD) | × pure TS | check |',
-  '| --- | --- | --- | --- | --- | --- | --- |',
+  '| workload | contender | throughput | GFLOP/s (share of ceiling) | median per call (MAD) | × pure TS | × wasm | CPU | others | check |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ...rows.map(
     (r) =>
       `| ${r.workload} | ${r.contender} | ${r.rate.toExponential(3)} ${r.unit}/s | ` +
       `${r.gflops === undefined ? '—' : `${r.gflops.toFixed(2)} (${(r.share! * 100).toFixed(0)}%)`} | ${r.median.toFixed(2)} ms (±${((r.mad / r.median) * 100).toFixed(1)}%) | ` +
-      `${r.vsJs.toFixed(1)}× | ${r.checkKind} ${r.check.toPrecision(5)} |`,
+      `${r.vsJs.toFixed(1)}× | ${r.vsWasm === undefined ? '' : `${r.vsWasm.toFixed(2)}×`} | ${r.cores.toFixed(2)} | ${r.others.toFixed(2)} | ${r.checkKind} ${r.check.toPrecision(5)} |`,
   ),
   '',
   ...(kernels

@@ -2,6 +2,7 @@
 // predicting (the weights hashes in weights-hash.test.ts are the first proof; these cover the rest),
 // and a lifecycle that leaks no worker. Every pass runs on the whole team (useWholeTeam), however
 // small, so that these small networks really are cut into ragged and empty shares.
+import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NeuralNetwork as Built } from '../dist/src/index.js';
 import { NeuralNetwork, StateError, ValueError, type NetworkOptions } from '../src/index.js';
@@ -221,6 +222,20 @@ describe('lifecycle: no worker leaks, whatever ends a threaded fit', () => {
     for (const n of [net, twin]) n.fit(X, Y, { epochs: 3, batchSize: 4, displayUpdate: 0 });
     expect(state(net)).toBe(state(twin));
     net.dispose();
+  });
+
+  it('a process that never disposes its threaded network still exits when its work is done', () => {
+    const library = new URL('../dist/src/index.js', import.meta.url).href;
+    const script =
+      `import { NeuralNetwork } from '${library}';` +
+      "const net = await NeuralNetwork.create({ layers: [2, 3, 1], threads: 2, seed: 1, engine: 'wasm' });" +
+      'net.fit([[0, 0], [1, 1]], [[0], [1]], { epochs: 5, displayUpdate: 0 });' +
+      'console.log(net.threads);';
+    const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(output.trim()).toBe('2');
   });
 
   it('1,000 create / fit / dispose cycles on 2 threads: the pool starts a few workers, not 1,000, and memory stays flat', async () => {

@@ -104,7 +104,6 @@ async function nodeThreads(): Promise<ThreadFactory> {
   const { Worker } = (await import(/* @vite-ignore */ specifier)) as typeof import('node:worker_threads');
   return () => {
     const worker = new Worker(WORKER_SOURCE, { eval: true });
-    worker.unref(); // an idle or waiting worker never keeps the process alive
     const thread: Thread = {
       post: (m) => worker.postMessage(m),
       terminate: () => void worker.terminate(),
@@ -113,6 +112,8 @@ async function nodeThreads(): Promise<ThreadFactory> {
     worker.on('error', () => (thread.dead = true));
     worker.on('exit', () => (thread.dead = true));
     worker.on('message', onLeft);
+    // After the listeners: a 'message' listener refs the worker's port again. An idle or waiting worker never keeps the process alive.
+    worker.unref();
     return thread;
   };
 }
