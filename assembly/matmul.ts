@@ -44,6 +44,17 @@ export function matmulBackwardWeight(
 
 // ---- the SIMD kernels ----
 
+/**
+ * c + a·b, lane by lane: a multiply then an add (two roundings) in the portable build, and one fused
+ * multiply-add (one rounding) in the FMA build (--enable relaxed-simd), which the host runs only
+ * where a probe shows relaxed_madd is fused: then its results are the same bits on every such host.
+ */
+// @ts-ignore: decorator
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
 /** out[r·ldo + j] = Σ_k a[r·ars + k·aks] · p[k·pks + j], for r < R, j < J, k < K. */
 function gemm(out: usize, ldo: i32, a: usize, ars: i32, aks: i32, p: usize, pks: i32, R: i32, J: i32, K: i32): void {
   const J8 = J & ~7;
@@ -79,10 +90,10 @@ function gemm(out: usize, ldo: i32, a: usize, ars: i32, aks: i32, p: usize, pks:
     const a1 = v128.load32_splat(a1p);
     const a2 = v128.load32_splat(a2p);
     const a3 = v128.load32_splat(a3p);
-    c00 = f32x4.add(c00, f32x4.mul(a0, p0)); c01 = f32x4.add(c01, f32x4.mul(a0, p1));
-    c10 = f32x4.add(c10, f32x4.mul(a1, p0)); c11 = f32x4.add(c11, f32x4.mul(a1, p1));
-    c20 = f32x4.add(c20, f32x4.mul(a2, p0)); c21 = f32x4.add(c21, f32x4.mul(a2, p1));
-    c30 = f32x4.add(c30, f32x4.mul(a3, p0)); c31 = f32x4.add(c31, f32x4.mul(a3, p1));
+    c00 = madd(a0, p0, c00); c01 = madd(a0, p1, c01);
+    c10 = madd(a1, p0, c10); c11 = madd(a1, p1, c11);
+    c20 = madd(a2, p0, c20); c21 = madd(a2, p1, c21);
+    c30 = madd(a3, p0, c30); c31 = madd(a3, p1, c31);
     a0p += kStep; a1p += kStep; a2p += kStep; a3p += kStep;
     pk += pStep;
   }
@@ -101,8 +112,8 @@ function gemm(out: usize, ldo: i32, a: usize, ars: i32, aks: i32, p: usize, pks:
   let ak = a, pk = p;
   for (let k = 0; k < K; k++) {
     const ak0 = v128.load32_splat(ak);
-    c0 = f32x4.add(c0, f32x4.mul(ak0, v128.load(pk)));
-    c1 = f32x4.add(c1, f32x4.mul(ak0, v128.load(pk, 16)));
+    c0 = madd(ak0, v128.load(pk), c0);
+    c1 = madd(ak0, v128.load(pk, 16), c1);
     ak += kStep;
     pk += pStep;
   }
@@ -140,10 +151,10 @@ function linearDot(out: usize, x: usize, weight: usize, bias: usize, B: i32, C: 
         const at = <usize>c << 2;
         const a = v128.load(w0 + at), d = v128.load(w1 + at);
         const v0 = v128.load(x0 + at), v1 = v128.load(x1 + at), v2 = v128.load(x2 + at), v3 = v128.load(x3 + at);
-        s00 = f32x4.add(s00, f32x4.mul(v0, a)); s01 = f32x4.add(s01, f32x4.mul(v0, d));
-        s10 = f32x4.add(s10, f32x4.mul(v1, a)); s11 = f32x4.add(s11, f32x4.mul(v1, d));
-        s20 = f32x4.add(s20, f32x4.mul(v2, a)); s21 = f32x4.add(s21, f32x4.mul(v2, d));
-        s30 = f32x4.add(s30, f32x4.mul(v3, a)); s31 = f32x4.add(s31, f32x4.mul(v3, d));
+        s00 = madd(v0, a, s00); s01 = madd(v0, d, s01);
+        s10 = madd(v1, a, s10); s11 = madd(v1, d, s11);
+        s20 = madd(v2, a, s20); s21 = madd(v2, d, s21);
+        s30 = madd(v3, a, s30); s31 = madd(v3, d, s31);
       }
       const b0 = load<f32>(bias + (<usize>o << 2)), b1 = load<f32>(bias + (<usize>o << 2), 4);
       const yo = y + (<usize>o << 2), ys = <usize>OC << 2;
@@ -169,10 +180,10 @@ function linearDot(out: usize, x: usize, weight: usize, bias: usize, B: i32, C: 
       for (let c = 0; c < C4; c += 4) {
         const at = <usize>c << 2;
         const v = v128.load(xb + at);
-        s0 = f32x4.add(s0, f32x4.mul(v, v128.load(w0 + at)));
-        s1 = f32x4.add(s1, f32x4.mul(v, v128.load(w1 + at)));
-        s2 = f32x4.add(s2, f32x4.mul(v, v128.load(w2 + at)));
-        s3 = f32x4.add(s3, f32x4.mul(v, v128.load(w3 + at)));
+        s0 = madd(v, v128.load(w0 + at), s0);
+        s1 = madd(v, v128.load(w1 + at), s1);
+        s2 = madd(v, v128.load(w2 + at), s2);
+        s3 = madd(v, v128.load(w3 + at), s3);
       }
       const bo = bias + (<usize>o << 2), yo = y + (<usize>o << 2);
       store<f32>(yo, load<f32>(bo) + lanes(s0) + dotTail(xb, w0, C4, C));
@@ -190,7 +201,7 @@ function linearDot(out: usize, x: usize, weight: usize, bias: usize, B: i32, C: 
 // @ts-ignore: decorator
 @inline function dot(x: usize, w: usize, C4: i32, C: i32): f32 {
   let s = f32x4.splat(0);
-  for (let c = 0; c < C4; c += 4) s = f32x4.add(s, f32x4.mul(v128.load(x + (<usize>c << 2)), v128.load(w + (<usize>c << 2))));
+  for (let c = 0; c < C4; c += 4) s = madd(v128.load(x + (<usize>c << 2)), v128.load(w + (<usize>c << 2)), s);
   return lanes(s) + dotTail(x, w, C4, C);
 }
 

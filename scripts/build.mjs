@@ -37,6 +37,8 @@ const CORE_INPUTS = () => [...filesUnder('assembly'), 'asconfig.json', 'package-
 const WASM = {
   release: { config: 'asconfig.json', target: 'release', out: 'build/release.wasm', inputs: CORE_INPUTS },
   threads: { config: 'asconfig.json', target: 'threads', out: 'build/threads.wasm', inputs: CORE_INPUTS },
+  fma: { config: 'asconfig.json', target: 'fma', out: 'build/fma.wasm', inputs: CORE_INPUTS },
+  'threads-fma': { config: 'asconfig.json', target: 'threads-fma', out: 'build/threads-fma.wasm', inputs: CORE_INPUTS },
   debug: { config: 'asconfig.json', target: 'debug', out: 'build/debug.wasm', inputs: CORE_INPUTS },
   scalar: { config: 'asconfig.json', target: 'scalar', out: 'build/scalar.wasm', inputs: CORE_INPUTS },
   // Its own config, so asc does not also compile the core: given no --config, asc reads the root
@@ -132,8 +134,7 @@ export async function build({ bench = false, force = false, log = console.log } 
       },
     };
   };
-  const release = wasmJob('release');
-  const threads = wasmJob('threads');
+  const shipped = SHIPPED.map(wasmJob).filter((j) => j !== undefined);
   // tsc -b trusts its record, not the outputs: if some were deleted, rebuild them all.
   const distMissing = [
     'dist/src/index.js',
@@ -142,7 +143,7 @@ export async function build({ bench = false, force = false, log = console.log } 
   ].some((f) => !existsSync(at(f)));
   const dist = {
     name: 'dist',
-    after: [release, threads].filter((j) => j !== undefined).map((j) => j.name),
+    after: shipped.map((j) => j.name),
     run: async () => {
       for (const target of SHIPPED) embed(target);
       const started = performance.now();
@@ -162,20 +163,15 @@ export async function build({ bench = false, force = false, log = console.log } 
     },
   };
   // In this order: what the tests need first; dist takes the first core free once release is done.
-  const jobs = [
-    release,
-    threads,
-    wasmJob('debug'),
-    dist,
-    wasmJob('scalar'),
-    bench ? wasmJob('ceiling') : undefined,
-  ].filter((j) => j !== undefined);
+  const jobs = [...shipped, wasmJob('debug'), dist, wasmJob('scalar'), bench ? wasmJob('ceiling') : undefined].filter(
+    (j) => j !== undefined,
+  );
   await schedule(jobs, Math.max(2, availableParallelism()));
   return rebuilt;
 }
 
 /** The builds the package ships, each embedded by embed() for src/wasm/module.ts. */
-const SHIPPED = ['release', 'threads'];
+const SHIPPED = ['release', 'threads', 'fma', 'threads-fma'];
 
 /**
  * build/<target>.wasm as base64 in build/<target>-wasm.ts, for src/wasm/module.ts; rewritten only

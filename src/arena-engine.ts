@@ -91,6 +91,10 @@ export abstract class ArenaEngine<A extends Arena = Arena> implements Engine {
   }
   /** After that run, which ran `epochs` epochs. */
   protected afterEpochs(_epochs: number): void {}
+  /** The arithmetic of the matrix products: portable, unless a subclass runs the FMA build. */
+  get arithmetic(): 'portable' | 'fma' {
+    return 'portable';
+  }
   /** The threads a call may run on: one, unless a subclass has a team. */
   get threads(): number {
     return 1;

@@ -41,7 +41,7 @@ export interface TrainingStateJSON {
 }
 
 /** The network's options (all but the engine, which the reader chooses), weights, and optionally its training state. */
-export interface NetworkJSON extends Omit<ResolvedNetworkOptions, 'engine' | 'threads'> {
+export interface NetworkJSON extends Omit<ResolvedNetworkOptions, 'engine' | 'threads' | 'arithmetic'> {
   format: typeof FORMAT;
   version: 1 | 2 | 3;
   weights: number[][][];
@@ -51,8 +51,10 @@ export interface NetworkJSON extends Omit<ResolvedNetworkOptions, 'engine' | 'th
   checksum: string;
 }
 
-/** The options a file holds: the network's (options.ts), but the engine and threads, which the reader chooses, and alpha, learningRate's other name. */
-const OPTION_FIELDS = NETWORK_KEYS.filter((key) => key !== 'engine' && key !== 'threads' && key !== 'alpha');
+/** The options a file holds: the network's (options.ts), but the engine, threads and arithmetic, which the reader chooses, and alpha, learningRate's other name. */
+const OPTION_FIELDS = NETWORK_KEYS.filter(
+  (key) => key !== 'engine' && key !== 'threads' && key !== 'arithmetic' && key !== 'alpha',
+);
 /** The version that brought each option version 1 did not have: older files lack it, and mean its default. */
 const SINCE: Partial<Record<string, number>> = { dropout: 3 };
 /** Every field, in the order toJSON writes them (version 1's checksum hashed this order). */

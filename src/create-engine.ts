@@ -3,9 +3,9 @@ import type { Engine, NetworkShape } from './engine.js';
 import { MemoryError, ValueError } from './errors.js';
 import { ARENA_LIMIT } from './plan.js';
 import { JsEngine } from './js/engine.js';
-import type { EngineChoice } from './options.js';
+import type { Arithmetic, EngineChoice } from './options.js';
 import { WasmEngine } from './wasm/engine.js';
-import { loadCore, wasmSimdAvailable } from './wasm/module.js';
+import { coreVariant, fmaAvailable, loadCore, wasmSimdAvailable } from './wasm/module.js';
 import { autoThreads, setUpThreads } from './wasm/team-host.js';
 
 /**
@@ -18,6 +18,7 @@ export async function createEngine(
   choice: EngineChoice,
   shape: NetworkShape,
   threads: number | 'auto' = 1,
+  arithmetic: Arithmetic = 'portable',
 ): Promise<Engine> {
   if (choice === 'js') return new JsEngine(shape);
   if (choice === 'wasm' && !wasmSimdAvailable()) {
@@ -31,7 +32,7 @@ export async function createEngine(
   const team = count > 1 && (await setUpThreads()) === undefined ? count : 1;
   let core;
   try {
-    core = await loadCore(team > 1 ? 'threads' : 'portable');
+    core = await loadCore(coreVariant(team > 1, arithmetic === 'fma' && fmaAvailable()));
   } catch (error) {
     if (error instanceof RangeError) {
       // The core's first small memory was refused: the host is out of memory, not forbidding WebAssembly.

@@ -109,6 +109,8 @@ export interface Engine {
   evaluate(x: Float32Array, y: Float32Array, rows: number): { loss: number; correct: number };
   /** Writes rows × outputs predictions to `out`. */
   predict(x: Float32Array, rows: number, out: Float32Array): void;
+  /** The arithmetic of the matrix products: 'fma' only for the wasm engine's FMA build. */
+  readonly arithmetic: 'portable' | 'fma';
   /** The threads this engine's calls may run on: its team's size (1: none; the js engine is always 1). */
   readonly threads: number;
   /** Runs later calls on at most `threads` threads (undefined: the team's size again). */

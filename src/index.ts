@@ -6,6 +6,7 @@ export type { Matrix, Row, TypedMatrix } from './data.js';
 export type {
   Activation,
   EarlyStopping,
+  Arithmetic,
   EngineChoice,
   EpochLogs,
   FitAsyncOptions,

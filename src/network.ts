@@ -35,6 +35,7 @@ import {
   resolveNetworkOptions,
   show,
   updateRule,
+  type Arithmetic,
   type EngineChoice,
   type FitAsyncOptions,
   type FitOptions,
@@ -110,7 +111,7 @@ export class NeuralNetwork {
   /** Builds a network; its weights are drawn from the seeded generator. */
   static async create(options: NetworkOptions): Promise<NeuralNetwork> {
     const resolved = resolveNetworkOptions(options);
-    const engine = await createEngine(resolved.engine, networkShape(resolved), resolved.threads);
+    const engine = await createEngine(resolved.engine, networkShape(resolved), resolved.threads, resolved.arithmetic);
     engine.initParams(resolved.seed, INIT_CODES[resolved.init]);
     engine.setUpdateRule(updateRule(resolved));
     return new NeuralNetwork(resolved, engine);
@@ -123,15 +124,16 @@ export class NeuralNetwork {
    */
   static async fromJSON(
     json: string | NetworkJSON,
-    options?: { engine?: EngineChoice; threads?: number | 'auto' },
+    options?: { engine?: EngineChoice; threads?: number | 'auto'; arithmetic?: Arithmetic },
   ): Promise<NeuralNetwork> {
     const o = optionsObject('options', options, 'fromJSON options');
-    checkKeys('fromJSON', o, ['engine', 'threads']);
+    checkKeys('fromJSON', o, ['engine', 'threads', 'arithmetic']);
     const j = readNetworkJSON(json);
     const net = await NeuralNetwork.create({
       ...networkOptionsOf(j as never),
       engine: (o.engine ?? 'auto') as EngineChoice,
       threads: o.threads as number | 'auto' | undefined,
+      arithmetic: o.arithmetic as Arithmetic | undefined,
     });
     net.setWeights({ weights: j.weights, biases: j.biases });
     const state = j.trainingState;
@@ -169,6 +171,14 @@ export class NeuralNetwork {
    */
   get threads(): number {
     return this.backend.threads;
+  }
+
+  /**
+   * The arithmetic the network runs: 'fma' when it was created with arithmetic 'fma' on a host whose
+   * WebAssembly fuses relaxed_madd, else 'portable' (also the js engine's).
+   */
+  get arithmetic(): Arithmetic {
+    return this.backend.arithmetic;
   }
 
   get learningRate(): number {
@@ -399,6 +409,7 @@ export class NeuralNetwork {
       type: 'fit',
       engine: this.backend.name,
       threads: this.options.threads,
+      arithmetic: this.options.arithmetic,
       shape: networkShape(this.options),
       rule: updateRule(this.options, this.rate),
       params: this.backend.getParams(),
@@ -568,7 +579,7 @@ export class NeuralNetwork {
     if (o.trainingState !== undefined && typeof o.trainingState !== 'boolean') {
       throw new ValueError('trainingState', `trainingState must be true or false; got ${show(o.trainingState)}`);
     }
-    const { engine: _readerChooses, threads: _readerChoosesToo, ...settings } = structuredClone(this.options);
+    const { engine: _engine, threads: _threads, arithmetic: _arithmetic, ...settings } = structuredClone(this.options);
     const content: Omit<NetworkJSON, 'checksum'> = {
       format: FORMAT,
       version: VERSION,

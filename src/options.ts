@@ -67,6 +67,13 @@ export interface NetworkOptions {
    * thread: use fitAsync({ worker: true }) there); elsewhere one thread runs, and `net.threads` says so. @default 1
    */
   threads?: number | 'auto';
+  /**
+   * 'fma': the wasm engine's matrix products use fused multiply-adds (relaxed SIMD's relaxed_madd;
+   * faster, and one rounding instead of two), where the host has them fused; elsewhere the portable
+   * arithmetic runs and `net.arithmetic` says so. Its weights are the same bits on every host that
+   * runs it, and differ from the portable arithmetic's. @default 'portable'
+   */
+  arithmetic?: Arithmetic;
   /** 'sgd', 'momentum', 'adam', or one of them with its settings. @default 'sgd' (the seed) */
   optimizer?: OptimizerOptions['type'] | OptimizerOptions;
   /** L2 weight decay: adds l2·w to each weight's gradient (biases are not decayed). @default 0 */
@@ -92,6 +99,7 @@ export interface ResolvedNetworkOptions {
   seed: number;
   engine: EngineChoice;
   threads: number | 'auto';
+  arithmetic: Arithmetic;
   optimizer: ResolvedOptimizer;
   l2: number;
   /** 0: no clipping. */
@@ -177,6 +185,10 @@ export interface ResolvedFitOptions {
 }
 
 const ENGINES: readonly EngineChoice[] = ['js', 'wasm', 'auto'];
+
+/** How the wasm engine multiplies and adds in its matrix products. */
+export type Arithmetic = 'portable' | 'fma';
+const ARITHMETICS: readonly Arithmetic[] = ['portable', 'fma'];
 /** The network's options, in the order a checkpoint writes them (engine and alpha aside). */
 export const NETWORK_KEYS = [
   'layers',
@@ -188,6 +200,7 @@ export const NETWORK_KEYS = [
   'seed',
   'engine',
   'threads',
+  'arithmetic',
   'optimizer',
   'l2',
   'clipNorm',
@@ -457,6 +470,7 @@ export function resolveNetworkOptions(options: unknown): ResolvedNetworkOptions 
   const seed = o.seed === undefined ? randomSeed() : integer('seed', o.seed, 0, undefined, 0xffffffff);
   const engine = oneOf('engine', o.engine, ENGINES, 'auto');
   const threads = o.threads === 'auto' ? 'auto' : integer('threads', o.threads, 1, 1, MAX_THREADS);
+  const arithmetic = oneOf('arithmetic', o.arithmetic, ARITHMETICS, 'portable');
   const optimizer = resolveOptimizer(o.optimizer);
   const l2 = float32('l2', o.l2, { min: 0, max: Infinity }, 0);
   if (l2 !== 0 && Math.fround(l2) === 0)
@@ -477,6 +491,7 @@ export function resolveNetworkOptions(options: unknown): ResolvedNetworkOptions 
     seed,
     engine,
     threads,
+    arithmetic,
     optimizer,
     l2,
     clipNorm,

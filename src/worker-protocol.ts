@@ -2,7 +2,7 @@
 // Only these cross: one request, a few log and progress messages, and the final state.
 import type { TypedMatrix } from './data.js';
 import type { EngineName, NetworkShape, OptimizerState, UpdateRule } from './engine.js';
-import type { ResolvedFitOptions } from './options.js';
+import type { Arithmetic, ResolvedFitOptions } from './options.js';
 import type { FitHistory } from './training.js';
 
 export interface FitRequest {
@@ -10,6 +10,8 @@ export interface FitRequest {
   engine: EngineName;
   /** The network's threads: the training thread's engine is a team of as many. */
   threads: number | 'auto';
+  /** The network's arithmetic option: the training thread's engine runs the same build. */
+  arithmetic: Arithmetic;
   shape: NetworkShape;
   rule: UpdateRule;
   params: Float32Array;

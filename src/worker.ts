@@ -59,7 +59,7 @@ void connect().then((port) =>
         : { params: message.params, rng: message.rng, optimizer: message.optimizer, history: { epochs: 0, loss: [] } };
     let lastProgress = 0;
     try {
-      engine = await createEngine(message.engine, message.shape, message.threads);
+      engine = await createEngine(message.engine, message.shape, message.threads, message.arithmetic);
       engine.limitThreads(message.fit.threads);
       engine.setUpdateRule(message.rule);
       engine.setParams(message.params);

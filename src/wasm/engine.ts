@@ -58,7 +58,7 @@ export class WasmEngine extends ArenaEngine<WasmArena> {
     threads = 1,
   ) {
     super(shape);
-    if (threads > 1 && module.variant !== 'threads') throw new Error('internal error: a team needs the threads build');
+    if (threads > 1 && !module.shared) throw new Error('internal error: a team needs a threads build');
     this.team = threads > 1 ? new TeamThreads(threads) : undefined;
     if (this.team) forgotten.register(this, this.hold, this);
     this.start();
@@ -68,6 +68,10 @@ export class WasmEngine extends ArenaEngine<WasmArena> {
   private readonly hold: TeamHold = { team: undefined as unknown as TeamThreads, endTeam: () => {} };
 
   private limit = Infinity;
+
+  override get arithmetic(): 'portable' | 'fma' {
+    return this.module.fma ? 'fma' : 'portable';
+  }
 
   /** The team's size: the threads a call may run on (1: no team). */
   override get threads(): number {
@@ -109,7 +113,7 @@ export class WasmEngine extends ArenaEngine<WasmArena> {
     const memory = new WebAssembly.Memory({
       initial: pages,
       maximum: pages,
-      shared: this.module.variant === 'threads',
+      shared: this.module.shared,
     });
     // The loader decodes abort() messages of the debug build; hot calls use the raw exports.
     const { instance } = instantiateSync(this.module.module, { env: { memory } });

@@ -1,14 +1,24 @@
 // The compiled WebAssembly core modules: decoded from the embedded bytes, compiled once, shared by
-// every network (each network gets its own instance and memory). Two builds of one source: the
-// portable one, and the threads one, whose memory is shared and whose instances can work as a team
-// (assembly/team.ts); its bytes are imported only when a network asks for threads.
+// every network (each network gets its own instance and memory). Four builds of one source: the
+// portable one; 'threads', whose memory is shared and whose instances can work as a team
+// (assembly/team.ts); and each of them with fused multiply-adds in the matrix products ('fma',
+// --enable relaxed-simd). Only the portable bytes are imported up front; the others when asked for.
 import { WASM as RELEASE_WASM } from '../../build/release-wasm.js';
 
-/** Which build of the core: 'portable' (the release build) or 'threads' (shared memory, atomics). */
-export type CoreVariant = 'portable' | 'threads';
+/** Which build of the core: portable or with fused multiply-adds, alone or as a team over shared memory. */
+export type CoreVariant = 'portable' | 'threads' | 'fma' | 'threads-fma';
+
+/** The build with these features. */
+export function coreVariant(threads: boolean, fma: boolean): CoreVariant {
+  return threads ? (fma ? 'threads-fma' : 'threads') : fma ? 'fma' : 'portable';
+}
 
 export interface CoreModule {
   variant: CoreVariant;
+  /** Its memory is shared and its instances can work as a team (the threads builds). */
+  shared: boolean;
+  /** Its matrix products use relaxed_madd (the FMA builds). */
+  fma: boolean;
   module: WebAssembly.Module;
   /** First byte after the core's static data, 64-byte aligned (the team's control words fill one cache line): where arenas start. */
   arenaBase: number;
@@ -17,6 +27,8 @@ export interface CoreModule {
 const BYTES: Record<CoreVariant, () => Promise<string>> = {
   portable: () => Promise.resolve(RELEASE_WASM),
   threads: async () => (await import('../../build/threads-wasm.js')).WASM,
+  fma: async () => (await import('../../build/fma-wasm.js')).WASM,
+  'threads-fma': async () => (await import('../../build/threads-fma-wasm.js')).WASM,
 };
 
 const pending = new Map<CoreVariant, Promise<CoreModule>>();
@@ -31,11 +43,11 @@ function decode(base64: string): Uint8Array<ArrayBuffer> {
 async function compile(variant: CoreVariant, bytes: Uint8Array<ArrayBuffer>): Promise<CoreModule> {
   const module = await WebAssembly.compile(bytes);
   // One throwaway instance over a small memory tells where the static data ends.
-  const shared = variant === 'threads';
+  const shared = variant.startsWith('threads');
   const memory = new WebAssembly.Memory({ initial: 1, maximum: shared ? 65536 : 1, shared });
   const { exports } = await WebAssembly.instantiate(module, { env: { memory, abort: () => {} } });
   const dataEnd = (exports.dataEnd as () => number)();
-  return { variant, module, arenaBase: Math.ceil(dataEnd / 64) * 64 };
+  return { variant, shared, fma: variant.endsWith('fma'), module, arenaBase: Math.ceil(dataEnd / 64) * 64 };
 }
 
 /** The core `variant` that new wasm networks use: the embedded build unless replaced by useCoreBytes. */
@@ -70,6 +82,78 @@ const SIMD_PROBE = new Uint8Array([
 export function wasmSimdAvailable(): boolean {
   try {
     return typeof WebAssembly === 'object' && WebAssembly.validate(SIMD_PROBE);
+  } catch {
+    return false;
+  }
+}
+
+const lanes = (bits: number): number[] => [...new Uint8Array(Uint32Array.of(bits, bits, bits, bits).buffer)];
+
+/**
+ * A module whose one function returns lane 0 of f32x4.relaxed_madd(a, b, c) for a = 1 + 2⁻²³,
+ * b = 1 − 2⁻²³, c = −1: fused, the exact a·b − 1 = −2⁻⁴⁶; unfused, a·b rounds to 1 and the sum is 0.
+ * Sections: type () → f32; one function of it; its export "f"; its body: three v128.const, the
+ * relaxed_madd (0xfd 0x105), f32x4.extract_lane 0, end.
+ */
+const FMA_PROBE = new Uint8Array([
+  0,
+  97,
+  115,
+  109,
+  1,
+  0,
+  0,
+  0, // magic, version
+  1,
+  5,
+  1,
+  0x60,
+  0,
+  1,
+  0x7d, // type section: () → f32
+  3,
+  2,
+  1,
+  0, // function section
+  7,
+  5,
+  1,
+  1,
+  102,
+  0,
+  0, // export "f"
+  10,
+  64,
+  1,
+  62,
+  0, // code section: one body of 62 bytes, no locals
+  0xfd,
+  0x0c,
+  ...lanes(0x3f800001), // v128.const a
+  0xfd,
+  0x0c,
+  ...lanes(0x3f7ffffe), // v128.const b
+  0xfd,
+  0x0c,
+  ...lanes(0xbf800000), // v128.const c
+  0xfd,
+  0x85,
+  0x02, // f32x4.relaxed_madd
+  0xfd,
+  0x1f,
+  0, // f32x4.extract_lane 0
+  0x0b,
+]);
+
+/**
+ * Whether this host runs WebAssembly's relaxed SIMD with a fused relaxed_madd: only then does the
+ * FMA build run, and then its bits are the same on every such host.
+ */
+export function fmaAvailable(): boolean {
+  try {
+    if (typeof WebAssembly !== 'object' || !WebAssembly.validate(FMA_PROBE)) return false;
+    const { exports } = new WebAssembly.Instance(new WebAssembly.Module(FMA_PROBE));
+    return (exports.f as () => number)() === -(2 ** -46);
   } catch {
     return false;
   }
