@@ -1,17 +1,19 @@
 // Kernel-level benchmark, in a process of its own: the three products of backpropagation
 // (X·Wᵀ forward, δ·W input gradient, δᵀ·X weight gradient) and sigmoid, at three sizes, as the
-// wasm SIMD kernel, its naive wasm twin and the pure-TS kernel. Each fast result is checked
-// against the naive one before anything is timed. Prints one JSON line.
+// wasm SIMD kernel, the FMA build's (when this Node runs relaxed SIMD: run.ts starts it with
+// --experimental-wasm-relaxed-simd), its naive wasm twin and the pure-TS kernel. Each fast result
+// is checked against the naive one before anything is timed. Prints one JSON line.
 import { readFileSync } from 'node:fs';
 import { Bench } from 'tinybench';
 import * as js from '../src/js/matmul.js';
 import { sigmoidForward as jsSigmoid } from '../src/js/activation.js';
+import { fmaAvailable } from '../src/wasm/module.js';
 import { measureCeiling } from './ceiling.js';
 
 export interface KernelRow {
   kernel: string;
   shape: string;
-  impl: 'wasm' | 'wasm-naive' | 'js';
+  impl: 'wasm' | 'wasm-fma' | 'wasm-naive' | 'js';
   median: number;
   /** GFLOP/s for products (2·B·C·OC per call); elements/s for sigmoid. */
   rate: number;
@@ -27,9 +29,18 @@ const bytes = readFileSync(new URL('../../build/release.wasm', import.meta.url))
 const memory = new WebAssembly.Memory({ initial: 1024, maximum: 1024 });
 const core = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory, abort: () => {} } })
   .exports as Record<string, (...a: number[]) => void>;
-const heap = Math.ceil((core.dataEnd as unknown as () => number)() / 16) * 16;
 const wasmF32 = new Float32Array(memory.buffer);
 const jsF32 = new Float32Array(wasmF32.length);
+/** The FMA build in a memory of its own (its static data differs), holding the same values; none where relaxed SIMD is off. */
+const fmaMemory = new WebAssembly.Memory({ initial: 1024, maximum: 1024 });
+const fmaBytes = readFileSync(new URL('../../build/fma.wasm', import.meta.url));
+const fused = fmaAvailable()
+  ? (new WebAssembly.Instance(new WebAssembly.Module(fmaBytes), { env: { memory: fmaMemory, abort: () => {} } })
+      .exports as Record<string, (...a: number[]) => void>)
+  : undefined;
+const fmaF32 = new Float32Array(fmaMemory.buffer);
+const dataEnd = (c: Record<string, unknown>): number => (c.dataEnd as () => number)();
+const heap = Math.ceil(Math.max(dataEnd(core), fused ? dataEnd(fused) : 0) / 16) * 16;
 
 async function time(run: () => void): Promise<number> {
   const bench = new Bench({ time: 600, iterations: 10, warmupTime: 0, warmupIterations: 20 });
@@ -54,6 +65,7 @@ for (let i = heap >> 2; i < wasmF32.length; i++) {
   wasmF32[i] = seed / 4294967296 - 0.5;
 }
 jsF32.set(wasmF32);
+fmaF32.set(wasmF32.subarray(heap >> 2), heap >> 2);
 
 // Byte offsets of the regions, the same in the wasm memory and the js arena; no two shapes share one.
 let at = heap;
@@ -73,12 +85,13 @@ for (const [B, C, OC] of SHAPES) {
     dinp = [take(B * C), take(B * C)],
     dw = [take(OC * C), take(OC * C)],
     db = [take(OC), take(OC)];
-  const forms: [string, number, number, () => void, () => void, () => void][] = [
+  const forms: [string, number, number, () => void, () => void, () => void, () => void][] = [
     [
       'X·Wᵀ (forward)',
       out[0],
       B * OC,
       () => core.matmulForward(out[0], x, w, b, B, C, OC),
+      () => fused?.matmulForward(out[0], x, w, b, B, C, OC),
       () => core.matmulForwardNaive(out[1], x, w, b, B, C, OC),
       () => js.matmulForward(jsF32, out[0] >> 2, x >> 2, w >> 2, b >> 2, B, C, OC),
     ],
@@ -87,6 +100,7 @@ for (const [B, C, OC] of SHAPES) {
       dinp[0],
       B * C,
       () => core.matmulBackwardInput(dinp[0], dout, w, B, C, OC),
+      () => fused?.matmulBackwardInput(dinp[0], dout, w, B, C, OC),
       () => core.matmulBackwardInputNaive(dinp[1], dout, w, B, C, OC),
       () => js.matmulBackwardInput(jsF32, dinp[0] >> 2, dout >> 2, w >> 2, B, C, OC),
     ],
@@ -95,12 +109,14 @@ for (const [B, C, OC] of SHAPES) {
       dw[0],
       OC * C,
       () => core.matmulBackwardWeight(dw[0], db[0], dout, x, B, C, OC, 0, OC),
+      () => fused?.matmulBackwardWeight(dw[0], db[0], dout, x, B, C, OC, 0, OC),
       () => core.matmulBackwardWeightNaive(dw[1], db[1], dout, x, B, C, OC),
       () => js.matmulBackwardWeight(jsF32, dw[0] >> 2, db[0] >> 2, dout >> 2, x >> 2, B, C, OC, 0, OC),
     ],
   ];
-  for (const [kernel, result, n, fast, naive, pure] of forms) {
+  for (const [kernel, result, n, fast, fma, naive, pure] of forms) {
     fast();
+    fma();
     naive();
     pure();
     const naiveAt = result === out[0] ? out[1] : result === dinp[0] ? dinp[1] : dw[1];
@@ -110,6 +126,13 @@ for (const [B, C, OC] of SHAPES) {
       wasmF32.slice(naiveAt >> 2, (naiveAt >> 2) + n),
       Math.max(B, C, OC),
     );
+    if (fused)
+      check(
+        `${kernel} ${shape} wasm-fma`,
+        fmaF32.slice(result >> 2, (result >> 2) + n),
+        wasmF32.slice(naiveAt >> 2, (naiveAt >> 2) + n),
+        Math.max(B, C, OC),
+      );
     check(
       `${kernel} ${shape} js`,
       jsF32.slice(result >> 2, (result >> 2) + n),
@@ -118,6 +141,7 @@ for (const [B, C, OC] of SHAPES) {
     );
     for (const [impl, run] of [
       ['wasm', fast],
+      ...(fused ? [['wasm-fma', fma] as const] : []),
       ['wasm-naive', naive],
       ['js', pure],
     ] as const) {

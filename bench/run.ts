@@ -14,16 +14,19 @@ import type { KernelRow } from './kernels.js';
 import type { Measurement } from './measure.js';
 import { WORKLOADS, type Workload } from './workloads.js';
 
-const OURS = ['wasm', 'wasm-x2', 'wasm-scalar', 'js'];
+const OURS = ['wasm', 'wasm-x2', 'wasm-fma', 'wasm-scalar', 'js'];
+
+/** Node flags a contender's process needs: Node 20 keeps relaxed SIMD (the FMA build) behind one. */
+const FLAGS: Record<string, string[]> = { 'wasm-fma': ['--experimental-wasm-relaxed-simd'] };
 const args = process.argv.slice(2);
 const withPeers = args.includes('--peers');
 const only = args.filter((a) => !a.startsWith('--'));
 const full = only.length === 0;
 const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 
-function runWorker(script: string, ...argv: string[]): string {
+function runWorker(script: string, flags: string[], ...argv: string[]): string {
   // stderr is kept from the terminal (tfjs prints a banner there) but shown if the worker fails.
-  return execFileSync(process.execPath, [script, ...argv], {
+  return execFileSync(process.execPath, [...flags, script, ...argv], {
     encoding: 'utf8',
     maxBuffer: 256 * 1024 * 1024,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -38,7 +41,7 @@ interface Row extends Measurement {
   gflops?: number;
   share?: number;
   vsJs: number;
-  /** wasm-x2: its speed over the one-thread wasm contender's in this run. */
+  /** wasm-x2 and wasm-fma: their speed over the one-thread portable wasm contender's in this run. */
   vsWasm?: number;
   check: number;
   checkKind: 'loss' | 'accuracy';
@@ -74,7 +77,7 @@ for (const workload of WORKLOADS.filter((w) => full || only.includes(w.id))) {
   const measured: Measurement[] = [];
   for (const contender of contenders) {
     const script = OURS.includes(contender) ? here('./worker.js') : here('../../bench/peers/worker.mjs');
-    measured.push(JSON.parse(runWorker(script, workload.id, contender)) as Measurement);
+    measured.push(JSON.parse(runWorker(script, FLAGS[contender] ?? [], workload.id, contender)) as Measurement);
   }
   const js = measured.find((m) => m.contender === 'js')!;
   const wasm = measured.find((m) => m.contender === 'wasm')!;
@@ -86,7 +89,10 @@ for (const workload of WORKLOADS.filter((w) => full || only.includes(w.id))) {
       gflops: workload.unit === 'epochs' ? undefined : gflops,
       share: workload.unit === 'epochs' ? undefined : m.actualFlops / (m.median / 1000) / 1e9 / m.ceiling,
       vsJs: js.median / js.work / (m.median / m.work),
-      vsWasm: m.contender === 'wasm-x2' ? wasm.median / wasm.work / (m.median / m.work) : undefined,
+      vsWasm:
+        m.contender.startsWith('wasm-') && m.contender !== 'wasm-scalar'
+          ? wasm.median / wasm.work / (m.median / m.work)
+          : undefined,
       check: checkValue(workload, m.predictions),
       checkKind: workload.check,
     };
@@ -102,7 +108,7 @@ function describe(r: Row): string {
       : `  ${r.gflops.toFixed(2)} GFLOP/s (${(r.share! * 100).toFixed(0)}% of ${r.ceiling.toFixed(1)})`;
   return (
     `${r.rate.toExponential(3)} ${r.unit}/s${gflops}  ×${r.vsJs.toFixed(1)} js  ` +
-    (r.vsWasm === undefined ? '' : `×${r.vsWasm.toFixed(2)} wasm (1 thread)  `) +
+    (r.vsWasm === undefined ? '' : `×${r.vsWasm.toFixed(2)} wasm  `) +
     `cpu ${r.cores.toFixed(2)} cores, others ${r.others.toFixed(2)}  ` +
     `(median ${r.median.toFixed(2)} ms ±${((r.mad / r.median) * 100).toFixed(1)}%, n=${r.samples}; ${r.checkKind} ${r.check.toPrecision(5)})` +
     (r.notes ? `  [${r.notes}]` : '')
@@ -112,7 +118,7 @@ function describe(r: Row): string {
 let kernels: { ceiling: number; rows: KernelRow[] } | undefined;
 if (full || only.includes('kernels')) {
   console.log('\nkernels: the three products of backprop and sigmoid; GFLOP/s (sigmoid: elements/s)');
-  kernels = JSON.parse(runWorker(here('./kernels.js'))) as { ceiling: number; rows: KernelRow[] };
+  kernels = JSON.parse(runWorker(here('./kernels.js'), FLAGS['wasm-fma'])) as { ceiling: number; rows: KernelRow[] };
   for (const k of kernels.rows) {
     const rate =
       k.kernel === 'sigmoid'
@@ -142,7 +148,7 @@ writeFileSync(
 const ceilings = rows.map((r) => r.ceiling);
 const md = [
   `Measured ${machine.date.slice(0, 10)} on ${machine.cpu} (${machine.cores} cores), Node ${machine.node}, wasm build ${machine.wasmBuild}; ` +
-    `one process per contender, one thread each (wasm-x2: a team of two); medians. Measured WebAssembly SIMD ceiling: ${Math.min(...ceilings).toFixed(1)}–${Math.max(...ceilings).toFixed(1)} GFLOP/s.`,
+    `one process per contender, one thread each (wasm-x2: a team of two; wasm-fma: the FMA build, Node run with --experimental-wasm-relaxed-simd); medians. Measured WebAssembly SIMD ceiling: ${Math.min(...ceilings).toFixed(1)}–${Math.max(...ceilings).toFixed(1)} GFLOP/s.`,
   '',
   "CPU is the contender's CPU time over wall-clock time (cores it kept busy); others is the cores other processes kept busy meanwhile (/proc/stat): a thread figure taken while others > 0 understates the team.",
   '',
@@ -161,8 +167,8 @@ const md = [
     ? [
         `Kernels (ceiling ${kernels.ceiling.toFixed(1)} GFLOP/s in that process):`,
         '',
-        '| kernel | shape (B×C×OC) | wasm | wasm naive | pure TS |',
-        '| --- | --- | --- | --- | --- |',
+        '| kernel | shape (B×C×OC) | wasm | wasm fma | wasm naive | pure TS |',
+        '| --- | --- | --- | --- | --- | --- |',
         ...[...new Set(kernels.rows.map((k) => `${k.kernel}|${k.shape}`))].map((key) => {
           const [kernel, shape] = key.split('|');
           const cell = (impl: string): string => {
@@ -172,7 +178,7 @@ const md = [
               ? `${k.rate.toExponential(2)}/s`
               : `${k.rate.toFixed(1)} GFLOP/s (${((k.rate / kernels!.ceiling) * 100).toFixed(0)}%)`;
           };
-          return `| ${kernel} | ${shape} | ${cell('wasm')} | ${cell('wasm-naive')} | ${cell('js')} |`;
+          return `| ${kernel} | ${shape} | ${cell('wasm')} | ${cell('wasm-fma')} | ${cell('wasm-naive')} | ${cell('js')} |`;
         }),
         '',
       ]

@@ -393,6 +393,7 @@ const networkOptionValues: Record<string, fc.Arbitrary<unknown>> = {
   clipNorm: fc.oneof(fc.constantFrom(1, 0.5), junk),
   init: fc.oneof(fc.constantFrom(...INITS, 'glorot', 'He'), junk),
   threads: fc.oneof(fc.constantFrom(1, 2, 'auto', 0, 33, 2.5, '2'), junk),
+  arithmetic: fc.oneof(fc.constantFrom('portable', 'fma', 'FMA', 'fast'), junk),
 };
 
 /** Unknown keys: near-typos of real ones, prototype names, and a __proto__ own key. */
