@@ -270,8 +270,12 @@ export class FreeCores {
     this.free = clock.cores - others;
   }
 
-  /** Whole cores free in the last run (Infinity before any, or where the host cannot say). */
+  /**
+   * Cores free in the last run, rounded (Infinity before any, or where the host cannot say): a member
+   * goes when other processes took half a core or more, since a team member that shares its core
+   * makes every barrier wait for it.
+   */
   get cores(): number {
-    return Math.floor(this.free + 0.25);
+    return Math.round(this.free);
   }
 }
