@@ -14,10 +14,11 @@ import type { KernelRow } from './kernels.js';
 import type { Measurement } from './measure.js';
 import { WORKLOADS, type Workload } from './workloads.js';
 
-const OURS = ['wasm', 'wasm-x2', 'wasm-fma', 'wasm-scalar', 'js'];
+const OURS = ['wasm', 'wasm-x2', 'wasm-fma', 'wasm-x2-fma', 'wasm-scalar', 'js'];
 
 /** Node flags a contender's process needs: Node 20 keeps relaxed SIMD (the FMA build) behind one. */
-const FLAGS: Record<string, string[]> = { 'wasm-fma': ['--experimental-wasm-relaxed-simd'] };
+const RELAXED_SIMD = ['--experimental-wasm-relaxed-simd'];
+const FLAGS: Record<string, string[]> = { 'wasm-fma': RELAXED_SIMD, 'wasm-x2-fma': RELAXED_SIMD };
 const args = process.argv.slice(2);
 const withPeers = args.includes('--peers');
 const only = args.filter((a) => !a.startsWith('--'));
@@ -118,7 +119,7 @@ function describe(r: Row): string {
 let kernels: { ceiling: number; rows: KernelRow[] } | undefined;
 if (full || only.includes('kernels')) {
   console.log('\nkernels: the three products of backprop and sigmoid; GFLOP/s (sigmoid: elements/s)');
-  kernels = JSON.parse(runWorker(here('./kernels.js'), FLAGS['wasm-fma'])) as { ceiling: number; rows: KernelRow[] };
+  kernels = JSON.parse(runWorker(here('./kernels.js'), RELAXED_SIMD)) as { ceiling: number; rows: KernelRow[] };
   for (const k of kernels.rows) {
     const rate =
       k.kernel === 'sigmoid'
@@ -148,7 +149,7 @@ writeFileSync(
 const ceilings = rows.map((r) => r.ceiling);
 const md = [
   `Measured ${machine.date.slice(0, 10)} on ${machine.cpu} (${machine.cores} cores), Node ${machine.node}, wasm build ${machine.wasmBuild}; ` +
-    `one process per contender, one thread each (wasm-x2: a team of two; wasm-fma: the FMA build, Node run with --experimental-wasm-relaxed-simd); medians. Measured WebAssembly SIMD ceiling: ${Math.min(...ceilings).toFixed(1)}–${Math.max(...ceilings).toFixed(1)} GFLOP/s.`,
+    `one process per contender, one thread each (wasm-x2: a team of two; wasm-fma: the FMA build, Node run with --experimental-wasm-relaxed-simd; wasm-x2-fma: both); medians. Measured WebAssembly SIMD ceiling: ${Math.min(...ceilings).toFixed(1)}–${Math.max(...ceilings).toFixed(1)} GFLOP/s.`,
   '',
   "CPU is the contender's CPU time over wall-clock time (cores it kept busy); others is the cores other processes kept busy meanwhile (/proc/stat): a thread figure taken while others > 0 understates the team.",
   '',

@@ -1,5 +1,5 @@
 // Times one workload for one of our contenders (wasm, wasm-scalar, js; wasm-x2: the wasm engine on
-// a team of two threads; wasm-fma: its FMA build, in a Node with relaxed SIMD) in a process of its
+// a team of two threads; wasm-fma: its FMA build, in a Node with relaxed SIMD; wasm-x2-fma: both) in a process of its
 // own, so no other contender's allocations or detached buffers can slow it.
 import { readFileSync } from 'node:fs';
 import { NeuralNetwork } from '../src/index.js';
@@ -8,7 +8,7 @@ import { checkInput, readInputs } from './inputs.js';
 import { timeAndReport } from './measure.js';
 import { epochsPerCall } from './workloads.js';
 
-const OURS = ['wasm', 'wasm-x2', 'wasm-fma', 'wasm-scalar', 'js'];
+const OURS = ['wasm', 'wasm-x2', 'wasm-fma', 'wasm-x2-fma', 'wasm-scalar', 'js'];
 
 const [id, contender] = process.argv.slice(2);
 if (!OURS.includes(contender)) throw new Error(`usage: worker.js <workload> <${OURS.join('|')}>`);
@@ -24,11 +24,11 @@ const net = await NeuralNetwork.create({
   loss: workload.loss,
   learningRate: workload.learningRate,
   engine: contender === 'js' ? 'js' : 'wasm',
-  threads: contender === 'wasm-x2' ? 2 : 1,
-  arithmetic: contender === 'wasm-fma' ? 'fma' : 'portable',
+  threads: contender.startsWith('wasm-x2') ? 2 : 1,
+  arithmetic: contender.endsWith('fma') ? 'fma' : 'portable',
 });
-if (contender === 'wasm-fma' && net.arithmetic !== 'fma')
-  throw new Error('wasm-fma: this host does not fuse relaxed_madd');
+if (contender.endsWith('fma') && net.arithmetic !== 'fma')
+  throw new Error(`${contender}: this host does not fuse relaxed_madd`);
 net.setWeights(inputs.weights);
 const outputs = workload.layers[workload.layers.length - 1];
 const X = { data: rows.x, rows: rows.rows, cols: workload.layers[0] };
