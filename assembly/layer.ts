@@ -156,17 +156,10 @@ export function dropoutForward(out: usize, mask: usize, inp: usize, N: i32): voi
   }
 }
 
-/** dinp = dout · mask: a dropped unit passes no gradient, a kept one its scaled gradient. In place-safe. */
+/**
+ * dinp = dout · mask: a dropped unit passes no gradient, a kept one its scaled gradient. The same
+ * product as the forward pass, so the same loop. In place-safe.
+ */
 export function dropoutBackward(dinp: usize, mask: usize, dout: usize, N: i32): void {
-  let i = 0;
-  if (ASC_FEATURE_SIMD) {
-    for (; i + 4 <= N; i += 4) {
-      const at = <usize>i << 2;
-      v128.store(dinp + at, f32x4.mul(v128.load(dout + at), v128.load(mask + at)));
-    }
-  }
-  for (; i < N; i++) {
-    const at = <usize>i << 2;
-    store<f32>(dinp + at, load<f32>(dout + at) * load<f32>(mask + at));
-  }
+  dropoutForward(dinp, mask, dout, N);
 }

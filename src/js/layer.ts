@@ -212,7 +212,10 @@ export function dropoutForward(f: Float32Array, out: number, mask: number, inp: 
   for (let i = 0; i < N; i++) f[out + i] = f[inp + i] * f[mask + i];
 }
 
-/** dinp = dout · mask: a dropped unit passes no gradient, a kept one its scaled gradient. In place-safe. */
+/**
+ * dinp = dout · mask: a dropped unit passes no gradient, a kept one its scaled gradient. The same
+ * product as the forward pass, so the same loop. In place-safe.
+ */
 export function dropoutBackward(f: Float32Array, dinp: number, mask: number, dout: number, N: number): void {
-  for (let i = 0; i < N; i++) f[dinp + i] = f[dout + i] * f[mask + i];
+  dropoutForward(f, dinp, mask, dout, N);
 }
