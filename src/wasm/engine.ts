@@ -141,7 +141,7 @@ export class WasmEngine extends ArenaEngine<WasmArena> {
   }
 
   protected override beforePass(rows: number): void {
-    if (this.team) this.setMembers(membersFor(this.team.size, rows, this.plan.paramCount));
+    if (this.team) this.setMembers(membersFor(this.team.size, rows, this.plan.paramCount, this.freeCores.cores));
   }
 
   protected override beforeEpochs(batchSize: number): number {
