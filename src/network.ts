@@ -23,7 +23,7 @@ import { DivergenceError, MemoryError, ShapeError, StateError, ValueError } from
 import { allocate, ARENA_LIMIT } from './plan.js';
 import { classifies } from './registry.js';
 import { runSliced, Training, type FitHistory, type FitProgress } from './training.js';
-import { trainInThread } from './worker-client.js';
+import { TrainingThread } from './worker-client.js';
 import type { ErrorDetails, FitRequest } from './worker-protocol.js';
 import {
   checkKeys,
@@ -94,12 +94,17 @@ interface Running {
   cancel?: (error: StateError) => void;
 }
 
+/** Ends the training thread of a network the garbage collector took without dispose(). */
+const abandoned = new FinalizationRegistry<TrainingThread>((thread) => thread.end());
+
 export class NeuralNetwork {
   private disposed = false;
   private rate: number;
   /** Epochs of the fits that have ended; `epoch` adds those of the fit in flight. */
   private epochsTrained = 0;
   private running?: Running;
+  /** The thread of fitAsync({ worker: true }), kept from one such fit to the next. */
+  private thread?: TrainingThread;
 
   private constructor(
     private readonly options: ResolvedNetworkOptions,
@@ -377,7 +382,7 @@ export class NeuralNetwork {
     this.running = { call: 'fitAsync', cancel: (error) => cancel.abort(error) };
     let outcome;
     try {
-      outcome = await trainInThread(this.threadRequest(x, t, fit, validation), {
+      outcome = await this.trainingThread().train(this.threadRequest(x, t, fit, validation), {
         signal,
         cancel: cancel.signal,
         log: fit.log,
@@ -393,6 +398,15 @@ export class NeuralNetwork {
     if ('callbackError' in outcome) throw outcome.callbackError;
     if (outcome.name === 'AbortError' && signal?.aborted) throw signal.reason;
     throw reviveError(outcome.name ?? 'Error', `${outcome.message ?? ''}`, outcome.details ?? {});
+  }
+
+  /** The network's training thread, made on first use; ended with the network, or when the garbage collector takes it undisposed. */
+  private trainingThread(): TrainingThread {
+    if (!this.thread) {
+      this.thread = new TrainingThread();
+      abandoned.register(this, this.thread);
+    }
+    return this.thread;
   }
 
   /** What the training thread needs: the network as the engine sees it, its state, copies of the rows, fit's settings. */
@@ -615,6 +629,7 @@ export class NeuralNetwork {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.thread?.end();
     if (!this.running) this.backend.dispose();
     else this.running.cancel?.(new StateError('the network was disposed during fitAsync; training stopped'));
   }

@@ -1,11 +1,15 @@
-// The caller's side of fitAsync({ worker: true }): starts the training thread, sends the request,
-// relays log lines and progress, forwards an abort, and returns the thread's final state.
+// The caller's side of fitAsync({ worker: true }): the network's training thread, started by its
+// first such fit and kept for the next ones (with its engine, and a team's workers: starting threads
+// costs tens of milliseconds each, never to be paid per fit); each fit sends the request, relays log
+// lines and progress, forwards an abort, and returns the thread's final state.
 import type { FitProgress } from './training.js';
 import type { ErrorDetails, FinalState, FitRequest, HostMessage, WorkerMessage } from './worker-protocol.js';
 
 interface Thread {
   post(message: HostMessage, transfer?: Transferable[]): void;
+  /** Listens until unlisten(); while it listens, a Node thread keeps the process alive. */
   listen(onMessage: (message: WorkerMessage) => void, onError: (error: Error) => void): void;
+  unlisten(): void;
   terminate(): void;
 }
 
@@ -21,21 +25,29 @@ async function startThread(): Promise<Thread> {
         worker.onerror = (e: ErrorEvent) => onError(new Error(`the training worker failed: ${e.message}`));
         worker.onmessageerror = () => onError(new Error('the training worker sent a message that could not be read'));
       },
+      unlisten: () => {
+        worker.onmessage = worker.onerror = worker.onmessageerror = null;
+      },
       terminate: () => worker.terminate(),
     };
   }
   const specifier = 'node:worker_threads';
   const { Worker: NodeWorker } = (await import(/* @vite-ignore */ specifier)) as typeof import('node:worker_threads');
   const worker = new NodeWorker(new URL('./worker.js', import.meta.url));
-  worker.unref();
+  worker.unref(); // an idle training thread never keeps the process alive; a listening one does
+  let off = (): void => {};
   return {
     post: (m, t) => worker.postMessage(m, t as never),
     listen: (onMessage, onError) => {
-      worker.on('message', onMessage);
-      worker.on('error', onError);
-      worker.on('messageerror', () => onError(new Error('the training worker sent a message that could not be read')));
-      worker.on('exit', (code) => onError(new Error(`the training worker exited (code ${code}) before it reported`)));
+      const unreadable = (): void => onError(new Error('the training worker sent a message that could not be read'));
+      const exit = (code: number): void =>
+        onError(new Error(`the training worker exited (code ${code}) before it reported`));
+      worker.on('message', onMessage).on('error', onError).on('messageerror', unreadable).on('exit', exit);
+      off = () => {
+        worker.off('message', onMessage).off('error', onError).off('messageerror', unreadable).off('exit', exit);
+      };
     },
+    unlisten: () => off(),
     terminate: () => {
       void worker.terminate();
     },
@@ -62,13 +74,46 @@ export interface ThreadOutcome {
   callbackError?: unknown;
 }
 
-/**
- * Trains in a thread of its own; resolves with the final state, whether it finished, diverged, was
- * aborted or stopped because a callback threw. Rejects only when cancelled or when the thread fails.
- */
-export async function trainInThread(request: FitRequest, hooks: ThreadHooks): Promise<ThreadOutcome> {
-  hooks.cancel?.throwIfAborted();
-  const thread = await startThread();
+/** A network's training thread: started by its first fit, kept for the next, ended by end() (dispose) or a failure. */
+export class TrainingThread {
+  private thread?: Promise<Thread>;
+
+  /**
+   * Trains on the thread; resolves with the final state, whether it finished, diverged, was aborted
+   * or stopped because a callback threw. Rejects only when cancelled or when the thread fails: then
+   * the thread is ended, and the next fit starts another.
+   */
+  async train(request: FitRequest, hooks: ThreadHooks): Promise<ThreadOutcome> {
+    hooks.cancel?.throwIfAborted();
+    const starting = (this.thread ??= startThread());
+    let thread: Thread;
+    try {
+      thread = await starting;
+    } catch (error) {
+      this.thread = undefined;
+      throw error;
+    }
+    try {
+      return await trainOn(thread, request, hooks);
+    } catch (error) {
+      thread.terminate();
+      if (this.thread === starting) this.thread = undefined;
+      throw error;
+    }
+  }
+
+  /** Ends the thread (and with it its engine's team), if it was started. */
+  end(): void {
+    void this.thread?.then(
+      (thread) => thread.terminate(),
+      () => {},
+    );
+    this.thread = undefined;
+  }
+}
+
+/** One fit on a started thread. */
+function trainOn(thread: Thread, request: FitRequest, hooks: ThreadHooks): Promise<ThreadOutcome> {
   return new Promise<ThreadOutcome>((resolve, reject) => {
     const abort = (): void => thread.post({ type: 'abort' });
     const cancel = (): void => {
@@ -78,7 +123,7 @@ export async function trainInThread(request: FitRequest, hooks: ThreadHooks): Pr
     const finish = (): void => {
       hooks.signal?.removeEventListener('abort', abort);
       hooks.cancel?.removeEventListener('abort', cancel);
-      thread.terminate();
+      thread.unlisten();
     };
     let callbackError: { error: unknown } | undefined;
     /** Runs a caller's callback; the first one to throw stops training, and later messages reach no callback. */

@@ -1,12 +1,14 @@
 // The training thread of fitAsync({ worker: true }): a module Web Worker in browsers, a
-// worker_threads Worker in Node. It receives the network's state and the data once, trains with
-// the same engine and generator state as the caller's network, and posts back only log lines,
-// progress (at most every PROGRESS_MS) and the final state.
+// worker_threads Worker in Node. For each fit it receives the network's state and the data once,
+// trains with the same engine and generator state as the caller's network, and posts back only log
+// lines, progress (at most every PROGRESS_MS) and the final state. It serves every worker fit of its
+// network, keeping its engine (and a team's workers) from one to the next while the network's shape
+// and settings stay the same.
 import { createEngine } from './create-engine.js';
 import type { TypedMatrix } from './data.js';
 import type { Engine } from './engine.js';
 import { runSliced, Training } from './training.js';
-import type { FinalState, HostMessage, WorkerMessage } from './worker-protocol.js';
+import type { FinalState, FitRequest, HostMessage, WorkerMessage } from './worker-protocol.js';
 
 const PROGRESS_MS = 100;
 
@@ -36,7 +38,22 @@ async function connect(): Promise<Port> {
   };
 }
 
-const controller = new AbortController();
+/** The fit in progress's abort. */
+let controller = new AbortController();
+
+/** The engine of the last fit, and what it was made for: the next fit reuses it when that is the same. */
+let kept: { engine: Engine; made: string } | undefined;
+
+/** The engine for this fit: the last one when it was made for the same network and settings, else a new one. */
+async function engineFor(message: FitRequest): Promise<Engine> {
+  const made = JSON.stringify([message.engine, message.shape, message.threads, message.arithmetic]);
+  if (kept?.made === made) return kept.engine;
+  kept?.engine.dispose();
+  kept = undefined;
+  const engine = await createEngine(message.engine, message.shape, message.threads, message.arithmetic);
+  kept = { engine, made };
+  return engine;
+}
 
 // No top-level await: bundlers build workers as classic scripts by default (Vite: iife).
 void connect().then((port) =>
@@ -45,6 +62,7 @@ void connect().then((port) =>
       controller.abort();
       return;
     }
+    controller = new AbortController();
     let run: Training | undefined;
     let engine: Engine | undefined;
     // Before a run exists (the engine could not be made, the data not loaded) the state is the one received.
@@ -59,7 +77,7 @@ void connect().then((port) =>
         : { params: message.params, rng: message.rng, optimizer: message.optimizer, history: { epochs: 0, loss: [] } };
     let lastProgress = 0;
     try {
-      engine = await createEngine(message.engine, message.shape, message.threads, message.arithmetic);
+      engine = await engineFor(message);
       engine.limitThreads(message.fit.threads);
       engine.setUpdateRule(message.rule);
       engine.setParams(message.params);
@@ -102,6 +120,10 @@ void connect().then((port) =>
         },
         [final.params.buffer, final.rng.buffer],
       );
+    } finally {
+      // As a fit on the caller's side ends: the training set's copy goes unless kept, and the thread limit with the fit.
+      engine?.limitThreads(undefined);
+      if (!message.fit.keepData) engine?.releaseData();
     }
   }),
 );

@@ -119,9 +119,18 @@ describe.each([2, 3])('%s threads give one thread’s bits', (threads) => {
     one.fit(digits, y, fit);
     const inWorker = await Built.create({ ...options, threads });
     await inWorker.fitAsync(digits, y, { ...fit, worker: true });
-    expect(JSON.stringify(inWorker.toJSON({ trainingState: true }))).toBe(
-      JSON.stringify(one.toJSON({ trainingState: true })),
-    );
+    const same = (): void =>
+      expect(JSON.stringify(inWorker.toJSON({ trainingState: true }))).toBe(
+        JSON.stringify(one.toJSON({ trainingState: true })),
+      );
+    same();
+    // A second worker fit runs on the same training thread (and its team), from the network's state.
+    const threadOf = (net: unknown): unknown => (net as { thread: { thread: unknown } }).thread.thread;
+    const thread = threadOf(inWorker);
+    one.fit(digits, y, fit);
+    await inWorker.fitAsync(digits, y, { ...fit, worker: true });
+    expect(threadOf(inWorker)).toBe(thread);
+    same();
     inWorker.dispose();
   });
 });
