@@ -27,3 +27,42 @@ export async function xorReport(NeuralNetwork, engine) {
     shuffledHex: weightsHex(shuffled),
   };
 }
+
+/**
+ * A fixed run with every matrix-product path of the core (widths with SIMD blocks and tails, a batch
+ * with rows left over, Adam, softmax and cross-entropy) on `arithmetic`: by fit, and by fitAsync in a
+ * worker. The data come from integer arithmetic, so the page and Node train on the same floats.
+ */
+export async function arithmeticReport(NeuralNetwork, arithmetic) {
+  const rows = 203;
+  let state = 12345;
+  const next = () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  const X = Array.from({ length: rows }, () => Array.from({ length: 21 }, () => next() * 2 - 1));
+  const Y = X.map((x) => {
+    const k = (x[0] + x[1] > 0 ? 2 : 0) + (x[2] * x[3] > 0 ? 1 : 0);
+    return [0, 1, 2, 3].map((i) => (i === k ? 1 : 0));
+  });
+  const options = {
+    layers: [21, 24, 12, 4],
+    activation: 'relu',
+    outputActivation: 'softmax',
+    loss: 'crossEntropy',
+    optimizer: 'adam',
+    learningRate: 0.01,
+    seed: 9,
+    engine: 'wasm',
+    arithmetic,
+  };
+  const fit = { epochs: 3, batchSize: 13, shuffle: true, displayUpdate: 0 };
+  const [net, inWorker] = await Promise.all([1, 2].map(() => NeuralNetwork.create(options)));
+  net.fit(X, Y, fit);
+  await inWorker.fitAsync(X, Y, { ...fit, worker: true });
+  const { weights, biases } = net.getWeights();
+  return {
+    arithmetic: net.arithmetic,
+    workerArithmetic: inWorker.arithmetic,
+    hex: weightsHex(net),
+    workerHex: weightsHex(inWorker),
+    values: [...weights.flat(2), ...biases.flat()],
+  };
+}
