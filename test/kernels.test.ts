@@ -1,6 +1,6 @@
-// The kernel suite: every kernel of both engines — the WebAssembly core in its debug, release and
-// scalar builds, and the pure-TS twins of src/js/ — run on the same inputs, checked against float64
-// definitions written here and against each other. Each check runs over all its points in a plain
+// The kernel suite: every kernel of both engines — the WebAssembly core in its debug, release,
+// scalar and fma builds, and the pure-TS twins of src/js/ — run on the same inputs, checked against
+// float64 definitions written here and against each other. Each check runs over all its points in a plain
 // loop and makes one assertion that names its worst point: per-point expects made the old suites slow.
 import { describe, expect, it } from 'vitest';
 import {
@@ -41,7 +41,7 @@ import {
   type OptimizerName,
   type OutputActivation,
 } from '../src/registry.js';
-import { BUILDS, coreBytes, coreInstance, type Build } from './core.js';
+import { BUILDS, coreBytes, coreInstance, enableRelaxedSimd, type Build } from './core.js';
 import { testRandom } from './helpers.js';
 
 // ---- the engines, behind one calling convention ----
@@ -268,11 +268,14 @@ function jsEngine(): Engine {
   };
 }
 
+// The fma build uses relaxed SIMD, which Node 20 compiles only with it turned on (this file's process only).
+enableRelaxedSimd();
 const WASM = BUILDS.map(wasmEngine);
 const JS = jsEngine();
 const ENGINES: Engine[] = [...WASM, JS];
 const DEBUG = WASM.find((e) => e.build === 'debug')!,
-  RELEASE = WASM.find((e) => e.build === 'release')!;
+  RELEASE = WASM.find((e) => e.build === 'release')!,
+  FMA = WASM.find((e) => e.build === 'fma')!;
 
 /** A fresh run of regions from the first word free in every engine's memory, each 16-byte aligned. */
 function regions(): (words: number) => number {
@@ -550,6 +553,44 @@ describe('matmul: out = X·Wᵀ + b, dinp = δ·W, dweight = δᵀ·X, dbias = �
   });
 });
 
+describe('the fma build: the same matrix products with relaxed_madd in their SIMD multiply-adds', () => {
+  // Its products are held to the same bounds as every build's by the tests above (one rounding per
+  // multiply-add instead of two only tightens them); here, what it shares with the release build and
+  // what it does not.
+  it("its naive twins, its scalar paths (C < 8) and its bias sums are the release build's bit for bit", () => {
+    const same = new Same('fma vs release'),
+      fma = matmulRuns(FMA),
+      release = matmulRuns(RELEASE);
+    SHAPES.forEach((shape, s) => {
+      for (const p of PRODUCTS) {
+        same.floats(fma[s].naive[p], release[s].naive[p], `naive ${p} ${shape}`);
+        if (shape[1] < 8 || p === 'dbias') same.floats(fma[s].fast[p], release[s].fast[p], `${p} ${shape}`);
+      }
+    });
+    same.check();
+  });
+
+  it("its SIMD products differ from the release build's: the multiply-adds are fused", () => {
+    const fma = matmulRuns(FMA),
+      release = matmulRuns(RELEASE);
+    const simd: string[] = [],
+      differ: string[] = [];
+    SHAPES.forEach((shape, s) => {
+      if (shape[1] < 8) return;
+      for (const p of ['out', 'dinp', 'dweight'] as const) {
+        simd.push(`${p} ${shape}`);
+        const a = new Uint32Array(fma[s].fast[p].buffer),
+          b = new Uint32Array(release[s].fast[p].buffer);
+        if (a.some((v, i) => v !== b[i])) differ.push(`${p} ${shape}`);
+      }
+    });
+    // Measured: 520 of the 576 differ somewhere. The others are sums of one term per accumulator (δᵀ·X at
+    // B = 1, δ·W at OC = 1: fl(a·b + 0) is one rounding either way) and a few short sums equal by chance.
+    expect(differ.length, `${differ.length} of ${simd.length} SIMD products differ`).toBeGreaterThan(0.8 * simd.length);
+    expect(differ).toEqual(expect.arrayContaining(['out 33,33,33', 'dinp 33,33,33', 'dweight 33,33,33']));
+  });
+});
+
 // ---- activations ----
 
 /** A float64 value per element and the error bound allowed to a float32 kernel computing it. */
@@ -760,7 +801,7 @@ describe.each(OUTPUT_ACTIVATION_NAMES.map((name, n) => [name, n] as const))(
       },
     );
 
-    it('the three builds agree bit for bit (a SIMD lane and a scalar tail are the same operations); js within the bounds', () => {
+    it('the builds agree bit for bit (a SIMD lane and a scalar tail are the same operations); js within the bounds', () => {
       const same = new Same(`${name}: wasm builds`),
         worst = new Worst(`${name}: js vs wasm`),
         js = activationRuns(JS)[n];
@@ -1222,7 +1263,7 @@ describe.each(optimizerCases.map(({ label, name }, i) => [label, name, i] as con
       },
     );
 
-    it('the three builds agree bit for bit on every step; js on the first step (same inputs) within the bound, and on the powers exactly', () => {
+    it('the builds agree bit for bit on every step; js on the first step (same inputs) within the bound, and on the powers exactly', () => {
       const same = new Same(label),
         worst = new Worst(`${label}: wasm vs js`),
         js = updateRuns(JS)[i];
@@ -1317,7 +1358,7 @@ describe('gradient transforms: l2Gradient, clipGradients, allFinite', () => {
     },
   );
 
-  it('the three builds agree bit for bit, and js within the bounds; the norm is the same float64 on every engine', () => {
+  it('the builds agree bit for bit, and js within the bounds; the norm is the same float64 on every engine', () => {
     const same = new Same('gradient transforms'),
       worst = new Worst('gradient transforms: wasm vs js'),
       js = transformRuns(JS);
@@ -1723,7 +1764,7 @@ describe("the generator: each build of the core gives the js engine's numbers, b
 // ---- the exports ----
 
 /** The builds compiled with SIMD (asconfig.json's targets). */
-const SIMD_FLAG: Record<Build, number> = { debug: 1, release: 1, scalar: 0 };
+const SIMD_FLAG: Record<Build, number> = { debug: 1, release: 1, scalar: 0, fma: 1 };
 
 /** What the engine itself calls: the Core functions of src/arena-engine.ts (the js twin lists them), useArena (src/wasm/engine.ts), and the team's workerLoop and endTeam (src/wasm/team-host.ts). */
 const ENGINE_CALLS = [
