@@ -87,62 +87,28 @@ export function wasmSimdAvailable(): boolean {
   }
 }
 
+/** Four f32 lanes of the same bits, as v128.const's 16 bytes (little-endian). */
 const lanes = (bits: number): number[] => [...new Uint8Array(Uint32Array.of(bits, bits, bits, bits).buffer)];
 
 /**
  * A module whose one function returns lane 0 of f32x4.relaxed_madd(a, b, c) for a = 1 + 2⁻²³,
  * b = 1 − 2⁻²³, c = −1: fused, the exact a·b − 1 = −2⁻⁴⁶; unfused, a·b rounds to 1 and the sum is 0.
- * Sections: type () → f32; one function of it; its export "f"; its body: three v128.const, the
- * relaxed_madd (0xfd 0x105), f32x4.extract_lane 0, end.
+ * 92 bytes: the header, then a section per line (its id, its size in bytes, its content; every size
+ * and count is below 128, so each LEB128 number is one byte).
  */
+// prettier-ignore
 const FMA_PROBE = new Uint8Array([
-  0,
-  97,
-  115,
-  109,
-  1,
-  0,
-  0,
-  0, // magic, version
-  1,
-  5,
-  1,
-  0x60,
-  0,
-  1,
-  0x7d, // type section: () → f32
-  3,
-  2,
-  1,
-  0, // function section
-  7,
-  5,
-  1,
-  1,
-  102,
-  0,
-  0, // export "f"
-  10,
-  64,
-  1,
-  62,
-  0, // code section: one body of 62 bytes, no locals
-  0xfd,
-  0x0c,
-  ...lanes(0x3f800001), // v128.const a
-  0xfd,
-  0x0c,
-  ...lanes(0x3f7ffffe), // v128.const b
-  0xfd,
-  0x0c,
-  ...lanes(0xbf800000), // v128.const c
-  0xfd,
-  0x85,
-  0x02, // f32x4.relaxed_madd
-  0xfd,
-  0x1f,
-  0, // f32x4.extract_lane 0
-  0x0b,
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // "\0asm", version 1
+  0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7d,       // type section: 1 type, a function () → (f32)
+  0x03, 0x02, 0x01, 0x00,                         // function section: 1 function, of type 0
+  0x07, 0x05, 0x01, 0x01, 0x66, 0x00, 0x00,       // export section: 1 export, "f", the function 0
+  0x0a, 0x40, 0x01, 0x3e, 0x00,                   // code section: 1 body of 62 bytes, no locals:
+  0xfd, 0x0c, ...lanes(0x3f800001),               //   v128.const a = 1 + 2⁻²³ in every lane
+  0xfd, 0x0c, ...lanes(0x3f7ffffe),               //   v128.const b = 1 − 2⁻²³
+  0xfd, 0x0c, ...lanes(0xbf800000),               //   v128.const c = −1
+  0xfd, 0x85, 0x02,                               //   f32x4.relaxed_madd (SIMD prefix, LEB128 0x105)
+  0xfd, 0x1f, 0x00,                               //   f32x4.extract_lane 0
+  0x0b,                                           //   end
 ]);
 
 /**
