@@ -237,6 +237,13 @@ describe.each(ENGINES)('bad input (%s engine)', (engine) => {
       'engine',
     ],
     [
+      'unknown arithmetic',
+      { layers: [2, 1], arithmetic: 'fast' },
+      /arithmetic must be one of 'portable', 'fma'; got 'fast'/,
+      'arithmetic',
+    ],
+    ['arithmetic in capitals', { layers: [2, 1], arithmetic: 'FMA' }, /arithmetic must be one of/, 'arithmetic'],
+    [
       'misspelt option',
       { layers: [2, 1], learningrate: 0.1 },
       /unknown network option 'learningrate'; did you mean 'learningRate'\?/,

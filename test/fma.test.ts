@@ -5,7 +5,7 @@
 // no), a child process with it (the probe must say yes: this machine's CPU fuses).
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { NeuralNetwork } from '../src/index.js';
+import { NeuralNetwork, ValueError } from '../src/index.js';
 import { fmaAvailable } from '../src/wasm/module.js';
 import { optdigits } from '../examples/datasets.js';
 
@@ -48,6 +48,23 @@ describe("arithmetic: 'fma'", () => {
 
   it('refuses an unknown arithmetic, naming the option', async () => {
     await expect(NeuralNetwork.create({ layers: [2, 1], arithmetic: 'fast' as never })).rejects.toThrow(/arithmetic/);
+  });
+
+  it('the js engine is portable; a checkpoint leaves the arithmetic to its reader, who may ask for fma', async () => {
+    const js = await NeuralNetwork.create({ layers: [9, 4, 2], seed: 1, engine: 'js', arithmetic: 'fma' });
+    expect(js.arithmetic).toBe('portable');
+    const net = await NeuralNetwork.create({ layers: [9, 4, 2], seed: 1, engine: 'wasm', arithmetic: 'fma' });
+    const json = net.toJSON({ trainingState: true });
+    expect(Object.keys(json)).not.toContain('arithmetic');
+    const read = await NeuralNetwork.fromJSON(json, { engine: 'wasm', arithmetic: 'fma' });
+    expect(read.arithmetic).toBe('portable'); // what runs in this unflagged Node 20
+    expect(read.getWeights()).toEqual(net.getWeights());
+    const refused = await NeuralNetwork.fromJSON(json, { arithmetic: 'fused' as never }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(refused).toBeInstanceOf(ValueError);
+    expect((refused as ValueError).option).toBe('arithmetic');
   });
 
   it('with relaxed SIMD: the probe says yes, the kernels are within rounding of the naive twins, and the weights are the FMA bits on 1 and 2 threads', () => {
