@@ -1,5 +1,5 @@
 // The opt-in FMA build (arithmetic: 'fma'): chosen only where the probe shows relaxed_madd is fused,
-// its kernels within rounding of their naive twins, and its weights the same bits on 1 and 2 threads,
+// its kernels within rounding of their naive twins (test/kernels.test.ts), and its weights the same bits on 1 and 2 threads,
 // different from the portable build's but within a stated tolerance of them. Node 20 keeps relaxed
 // SIMD behind --experimental-wasm-relaxed-simd: this process runs without it (the probe must say
 // no), a child process with it (the probe must say yes: this machine's CPU fuses).
@@ -19,7 +19,6 @@ interface Weights {
 /** What test/processes/fma-build.mjs reports from a Node with relaxed SIMD on. */
 function withRelaxedSimd(): {
   fmaAvailable: boolean;
-  kernels: Record<string, number>;
   fma1: Weights;
   fma2: Weights;
   portable: Weights;
@@ -67,11 +66,9 @@ describe("arithmetic: 'fma'", () => {
     expect((refused as ValueError).option).toBe('arithmetic');
   });
 
-  it('with relaxed SIMD: the probe says yes, the kernels are within rounding of the naive twins, and the weights are the FMA bits on 1 and 2 threads', () => {
+  it('with relaxed SIMD: the probe says yes, and the weights are the FMA bits on 1 and 2 threads', () => {
     const r = withRelaxedSimd();
     expect(r.fmaAvailable).toBe(true);
-    // Each product's largest error over its bound K·2⁻²³·Σ|terms| (the naive sum and the fused one each round K times).
-    for (const [kernel, error] of Object.entries(r.kernels)) expect(error, kernel).toBeLessThanOrEqual(1);
     expect(r.fma1.arithmetic).toBe('fma');
     expect(r.fma2.arithmetic).toBe('fma');
     expect(r.fma2.threads).toBe(2);
