@@ -2,6 +2,7 @@
 // caller's form. Validates everything once, here, at the boundary.
 import { ShapeError, ValueError } from './errors.js';
 import { allocate } from './plan.js';
+import { allFinite } from './js/update.js';
 
 /** A row-major matrix in one typed array. */
 export interface TypedMatrix {
@@ -60,8 +61,13 @@ export function floats(argument: string, length: number): Float32Array {
   return allocate(4 * length, `${length} float32 values of ${argument}`, () => new Float32Array(length));
 }
 
-/** Checks every value is finite once stored as float32 (1e39 is not), naming the first offender. */
+/**
+ * Checks every value is finite once stored as float32 (1e39 is not), naming the first offender. The
+ * pure-TS engine's allFinite answers first, about twice as fast as a Number.isFinite loop (this check
+ * is the serial part of every fit, which a team of threads cannot share); the loop only finds where.
+ */
 function checkFinite(argument: string, data: Float32Array, cols: number): void {
+  if (allFinite(data, 0, data.length)) return;
   for (let i = 0; i < data.length; i++) {
     if (!Number.isFinite(data[i])) {
       const row = Math.floor(i / cols),
