@@ -6,4 +6,5 @@ export declare function serve(options?: {
   root?: string;
   port?: number;
   csp?: string;
+  isolated?: boolean;
 }): Promise<{ server: Server; url: string }>;

@@ -22,9 +22,12 @@ export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /**
  * Serves `root` on 127.0.0.1:`port` (0: any free port). `csp` sets a Content-Security-Policy on
- * HTML pages whose path contains `/csp/`. Resolves with the server and its base URL.
+ * HTML pages whose path contains `/csp/`. Pages are cross-origin isolated (COOP same-origin, COEP
+ * require-corp: shared memory, so threads) when `isolated`, or when their path contains `/isolated/`;
+ * every other file says it may be embedded by a page of this origin (CORP same-origin) and carries
+ * COEP itself, as a worker's script must. Resolves with the server and its base URL.
  */
-export function serve({ root = ROOT, port = 0, csp } = {}) {
+export function serve({ root = ROOT, port = 0, csp, isolated = false } = {}) {
   const server = createServer((request, response) => {
     const path = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
     let file = normalize(join(root, path));
@@ -39,6 +42,11 @@ export function serve({ root = ROOT, port = 0, csp } = {}) {
     }
     const headers = { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' };
     if (csp && path.includes('/csp/') && extname(file) === '.html') headers['content-security-policy'] = csp;
+    if (extname(file) !== '.html' || isolated || path.includes('/isolated/')) {
+      headers['cross-origin-embedder-policy'] = 'require-corp';
+      headers['cross-origin-resource-policy'] = 'same-origin';
+      if (extname(file) === '.html') headers['cross-origin-opener-policy'] = 'same-origin';
+    }
     response.writeHead(200, headers);
     createReadStream(file).pipe(response);
   });
@@ -51,6 +59,7 @@ export function serve({ root = ROOT, port = 0, csp } = {}) {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const { url } = await serve({ port: Number(process.argv[2] ?? 8080) });
-  console.log(`serving ${ROOT} at ${url}/  (the demo: ${url}/examples/playground/)`);
+  // Cross-origin isolated, so that the playground can run threads.
+  const { url } = await serve({ port: Number(process.argv[2] ?? 8080), isolated: true });
+  console.log(`serving ${ROOT} at ${url}/  (the demo: ${url}/examples/playground/; cross-origin isolated)`);
 }

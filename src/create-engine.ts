@@ -50,5 +50,7 @@ export async function createEngine(
         "'wasm-unsafe-eval' forbids it. engine 'auto' falls back to the pure-TS engine, or choose 'js'",
     );
   }
-  return new WasmEngine(shape, core, team);
+  const engine = new WasmEngine(shape, core, team);
+  await engine.started();
+  return engine;
 }

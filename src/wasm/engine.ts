@@ -77,6 +77,11 @@ export class WasmEngine extends ArenaEngine<WasmArena> {
     return this.module.fma ? 'fma' : 'portable';
   }
 
+  /** Resolves once the team's workers run (see TeamThreads.started). */
+  async started(): Promise<void> {
+    await this.team?.started();
+  }
+
   /** The team's size: the threads a call may run on (1: no team). */
   override get threads(): number {
     return this.team?.size ?? 1;

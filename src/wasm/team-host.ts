@@ -17,6 +17,7 @@ if (typeof require === 'function') {
   on = (h) => self.addEventListener('message', (e) => h(e.data));
   post = (m) => self.postMessage(m);
 }
+post({ type: 'started' });
 on((m) => {
   const abort = () => { throw new Error('the core aborted in a worker'); };
   let instance = new WebAssembly.Instance(m.module, { env: { memory: m.memory, abort } });
@@ -39,6 +40,8 @@ interface Thread {
   terminate(): void;
   /** Set once the thread has died (an error, or terminated). */
   dead: boolean;
+  /** Resolves when the thread runs (or has died): a browser starts a worker only while its creator's thread is free. */
+  started: Promise<void>;
 }
 
 type ThreadFactory = () => Thread;
@@ -104,14 +107,20 @@ async function nodeThreads(): Promise<ThreadFactory> {
   const { Worker } = (await import(/* @vite-ignore */ specifier)) as typeof import('node:worker_threads');
   return () => {
     const worker = new Worker(WORKER_SOURCE, { eval: true });
+    let started = (): void => {};
     const thread: Thread = {
       post: (m) => worker.postMessage(m),
       terminate: () => void worker.terminate(),
       dead: false,
+      started: new Promise((resolve) => (started = resolve)),
     };
-    worker.on('error', () => (thread.dead = true));
-    worker.on('exit', () => (thread.dead = true));
-    worker.on('message', onLeft);
+    const died = (): void => {
+      thread.dead = true;
+      started();
+    };
+    worker.on('error', died);
+    worker.on('exit', died);
+    worker.on('message', (message: { type: string }) => (message.type === 'started' ? started() : onLeft(message)));
     // After the listeners: a 'message' listener refs the worker's port again. An idle or waiting worker never keeps the process alive.
     worker.unref();
     return thread;
@@ -122,13 +131,18 @@ function webThreads(): ThreadFactory {
   const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' }));
   return () => {
     const worker = new Worker(url);
+    let started = (): void => {};
     const thread: Thread = {
       post: (m) => worker.postMessage(m),
       terminate: () => worker.terminate(),
       dead: false,
+      started: new Promise((resolve) => (started = resolve)),
     };
-    worker.onerror = () => (thread.dead = true);
-    worker.onmessage = (e: MessageEvent) => onLeft(e.data);
+    worker.onerror = () => {
+      thread.dead = true;
+      started();
+    };
+    worker.onmessage = (e: MessageEvent) => (e.data?.type === 'started' ? started() : onLeft(e.data));
     return thread;
   };
 }
@@ -180,6 +194,15 @@ export class TeamThreads {
       this.threads.push(thread);
     }
     this.threads.forEach((thread, i) => thread.post({ module, memory, base, id: i + 1 }));
+  }
+
+  /**
+   * Resolves once every worker runs. A browser starts a worker only while the thread that made it
+   * is free, and a team's calls block that thread while they wait for their workers: so a network is
+   * handed over (NeuralNetwork.create is async) only once its workers have started.
+   */
+  async started(): Promise<void> {
+    await Promise.all(this.threads.map((thread) => thread.started));
   }
 
   /** Gives the workers back to the pool (the core's endTeam has told them to leave); ends those it cannot keep. */

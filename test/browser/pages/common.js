@@ -66,3 +66,39 @@ export async function arithmeticReport(NeuralNetwork, arithmetic) {
     values: [...weights.flat(2), ...biases.flat()],
   };
 }
+
+/**
+ * A fixed run big enough for a team of two to engage (a batch of 64 through 64-256-10: two members'
+ * worth of work) with `threads`: its weights as hex, the threads the network says it runs on, and
+ * how many members ran its last call (the engine's count, read through the bundle for this test).
+ */
+export async function threadsReport(NeuralNetwork, threads, worker = false) {
+  const rows = 640;
+  let state = 777;
+  const next = () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  const X = Array.from({ length: rows }, () => Array.from({ length: 64 }, () => next()));
+  const Y = X.map((x) => {
+    const k = Math.floor(x[0] * 10) % 10;
+    return Array.from({ length: 10 }, (_, i) => (i === k ? 1 : 0));
+  });
+  const net = await NeuralNetwork.create({
+    layers: [64, 256, 10],
+    activation: 'relu',
+    outputActivation: 'softmax',
+    loss: 'crossEntropy',
+    optimizer: 'adam',
+    learningRate: 0.005,
+    seed: 21,
+    engine: 'wasm',
+    threads,
+  });
+  const fit = { epochs: 2, batchSize: 64, shuffle: true, displayUpdate: 0 };
+  if (worker) await net.fitAsync(X, Y, { ...fit, worker: true });
+  else net.fit(X, Y, fit);
+  return {
+    threads: net.threads,
+    members: net.backend?.lastMembers ?? 1,
+    isolated: globalThis.crossOriginIsolated === true,
+    hex: weightsHex(net),
+  };
+}
