@@ -90,14 +90,23 @@ export function startJob(job: u32, a: u32, b: u32, c: u32, d: u32): void {
 }
 
 /**
- * Ends the team for good (the host leaves this arena): every worker leaves workerLoop, and later
- * jobs run on the host's instance alone.
+ * Ends this arena's team for good; later jobs here run on the host's instance alone. `next` ≠ 0:
+ * the team moves to the arena at byte `next` of the same memory (a re-plan), and its workers join
+ * it there without leaving WebAssembly (a browser delivers no message to a worker while the host's
+ * thread waits for it); 0: they leave workerLoop. `next` travels in the first job argument, which
+ * no job uses once the team has ended.
  */
-export function endTeam(): void {
+export function endTeam(next: usize): void {
   if (ASC_FEATURE_THREADS) {
+    store<u32>(word(H_JOB_ARGS), <u32>next);
     atomic.store<u32>(word(H_READY), TEAM_ENDED);
     publish(H_JOB_GEN, H_JOB_SLEEPERS);
   }
+}
+
+/** Where this arena's team went when it ended: the next arena's byte offset, or 0 (see endTeam). */
+export function teamMovedTo(): usize {
+  return <usize>load<u32>(word(H_JOB_ARGS));
 }
 
 /**
@@ -162,11 +171,15 @@ export function nextJob(): u32 {
   return JOB_EXIT;
 }
 
-/** Whether the team has ended; if so, this worker says it is no longer ready. */
+/**
+ * Whether the team has ended; if so, this worker says it is no longer ready, and wakes a host that
+ * waits for the arena to empty before it lays a new one over it.
+ */
 function teamEnded(): bool {
   if (ASC_FEATURE_THREADS) {
     if ((atomic.load<u32>(word(H_READY)) & TEAM_ENDED) == 0) return false;
     atomic.and<u32>(word(H_READY), ~(<u32>1 << (member - 1)));
+    atomic.notify(word(H_READY));
   }
   return true;
 }

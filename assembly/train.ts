@@ -19,7 +19,7 @@ import { countCorrect, crossEntropyBackward, LOSS_CROSS_ENTROPY, lossForward, ms
 import { rngNormal, rngSeed, rngSigned, shuffleIndex } from './rng';
 import {
   barrier, JOB_BACKWARD, JOB_EPOCHS, JOB_EXIT, JOB_FORWARD, JOB_STEP, jobArg, joinTeam, MAX_MEMBERS, nextJob, shareStart,
-  startJob, teamMember, teamSize,
+  startJob, teamMember, teamMovedTo, teamSize,
 } from './team';
 import { allFinite, gradientNorm, l2Gradient, optimizerAdvance, optimizerUpdate, scaleGradients } from './update';
 
@@ -94,7 +94,8 @@ export function stateFinite(): bool {
 
 /**
  * A worker's life (members 1 …): joins the team of the arena at `base` as member `id`, runs its
- * share of each job posted from then on, and returns to the host when the team ends (endTeam).
+ * share of each job posted from then on, follows the team to each arena it moves to, and returns to
+ * the host when the team ends for good (endTeam).
  */
 export function workerLoop(base: usize, id: i32): void {
   assert(id > 0 && id < MAX_MEMBERS, 'workerLoop: a worker is member 1 … 31');
@@ -102,7 +103,13 @@ export function workerLoop(base: usize, id: i32): void {
   joinTeam(base, id);
   for (;;) {
     const job = nextJob();
-    if (job == JOB_EXIT) return;
+    if (job == JOB_EXIT) {
+      const next = teamMovedTo();
+      if (next == 0) return;
+      arena = next;
+      joinTeam(next, id);
+      continue;
+    }
     if (teamMember() >= teamSize()) continue;
     switch (job) {
       case JOB_EPOCHS: {

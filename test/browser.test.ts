@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect as globalExpect, it, type ExpectS
 import { NeuralNetwork } from '../dist/src/index.js';
 import { serve } from '../scripts/serve.mjs';
 // @ts-expect-error: a plain-JS page helper, shared with the pages so both sides train the same runs
-import { xorReport } from './browser/pages/common.js';
+import { threadsReport, xorReport } from './browser/pages/common.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -111,6 +111,35 @@ describe.concurrent('in Chromium', () => {
     const node = (await xorReport(NeuralNetwork, 'wasm')) as Report;
     expect(report.xorHex).toBe(node.xorHex);
     expect(report.shuffledHex).toBe(node.shuffledHex);
+  });
+
+  it('threads: a cross-origin-isolated page runs a team of two in its own worker and in fitAsync’s, one thread on its main thread, and without isolation one thread, all with one thread’s bits in Node', async ({
+    expect,
+  }) => {
+    interface ThreadsReport {
+      threads: number;
+      members: number;
+      isolated: boolean;
+      hex: string;
+    }
+    const node = (await threadsReport(NeuralNetwork, 1)) as ThreadsReport;
+    const isolated = (await open('/test/browser/pages/isolated/threads.html', expect)).report as unknown as Record<
+      string,
+      ThreadsReport
+    >;
+    expect(isolated.mainThread.isolated).toBe(true);
+    expect(isolated.mainThread.threads).toBe(1); // a page's main thread may not wait
+    expect(isolated.pageWorker.isolated).toBe(true);
+    expect(isolated.pageWorker.threads).toBe(2);
+    expect(isolated.pageWorker.members).toBe(2); // the team really ran
+    for (const run of Object.values(isolated)) expect(run.hex).toBe(node.hex);
+    const plain = (await open('/test/browser/pages/threads.html', expect)).report as unknown as Record<
+      string,
+      ThreadsReport
+    >;
+    expect(plain.mainThread.isolated).toBe(false);
+    expect(plain.mainThread.threads).toBe(1);
+    for (const run of Object.values(plain)) expect(run.hex).toBe(node.hex);
   });
 
   it("arithmetic 'fma' trains to the same bits in Chromium and in Node 20 with relaxed SIMD, not the portable bits", async ({

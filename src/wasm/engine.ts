@@ -2,9 +2,11 @@
 // memory is created at the planned size and never grown: growing would detach every view of it,
 // and in V8 the first detach slows every typed-array loop in the process for good. A plan that
 // needs more room gets a new memory and instance, and the arena is copied over.
-// With a team (the threads build), the memory is shared and borrowed workers are members 1 … of the
-// team over it; before each call the engine says how many members run it (H_TEAM), which changes
-// the speed and never the bits.
+// With a team (the threads build), one shared memory and one instance serve every arena: a shared
+// memory grows without detaching, so a re-plan lays the new arena beside the old one in it, and the
+// team's workers (borrowed, members 1 …) follow the team there inside WebAssembly, with no message
+// (a browser delivers none while the host's thread waits). Before each call the engine says how
+// many members run it (H_TEAM), which changes the speed and never the bits.
 import { instantiateSync } from '@assemblyscript/loader';
 import { H_MEMBERS, H_READY, H_SPIN, H_TEAM } from '../abi.js';
 import { TEAM_ENDED } from '../js/team.js';
@@ -19,8 +21,16 @@ interface WasmArena extends Arena {
   memory: WebAssembly.Memory;
   /** Points the instance at the arena once its header is written. */
   useArena(base: number): void;
-  /** Ends the arena's team: its workers leave (the threads build; a no-op in the portable one). */
-  endTeam(): void;
+  /** Ends the arena's team, which moves to the arena at byte `next` (0: its workers leave; a no-op in the portable build). */
+  endTeam(next: number): void;
+  /** Bytes the arena takes from `base` on. */
+  bytes: number;
+}
+
+/** A team's one memory and the instance of the threads build over it. */
+interface SharedCore {
+  memory: WebAssembly.Memory;
+  exports: Core & { useArena(base: number): void; endTeam(next: number): void };
 }
 
 /** How long a run of epochs on a team lasts at most, so that a busy machine is noticed within it. */
@@ -36,16 +46,37 @@ const JOIN_WAIT_MS = 2000;
 /** A team's workers and how to end the team of the arena in use: what a network forgotten undisposed gives back. */
 interface TeamHold {
   team: TeamThreads;
-  endTeam(): void;
+  endTeam(next: number): void;
 }
 
 /** Ends the team of a network the garbage collector took without dispose(), so that its workers go back to the pool. */
 const forgotten = new FinalizationRegistry<TeamHold>((hold) => {
-  hold.endTeam();
+  hold.endTeam(0);
   hold.team.release();
 });
 
 const PAGE = 65536;
+
+/** A shared memory's largest size: WebAssembly's 4 GiB (a shared memory must declare one, and never moves). */
+const SHARED_MAX_PAGES = 65536;
+
+const align64 = (bytes: number): number => Math.ceil(bytes / 64) * 64;
+
+/**
+ * Whether every worker has left an arena whose team ended (they clear their bits of H_READY as they
+ * go, and wake whoever waits on it); waits for them up to JOIN_WAIT_MS.
+ */
+function vacated(arena: WasmArena): boolean {
+  const ready = new Int32Array(arena.u.buffer, arena.base + 4 * H_READY, 1);
+  const until = performance.now() + JOIN_WAIT_MS;
+  for (;;) {
+    const bits = Atomics.load(ready, 0);
+    const left = until - performance.now();
+    if ((bits & ~TEAM_ENDED) === 0) return true;
+    if (left <= 0) return false;
+    Atomics.wait(ready, 0, bits, left);
+  }
+}
 
 export class WasmEngine extends ArenaEngine<WasmArena> {
   readonly name = 'wasm' as const;
@@ -71,15 +102,29 @@ export class WasmEngine extends ArenaEngine<WasmArena> {
   /** What the finalizer needs, and nothing that holds this engine alive. */
   private readonly hold: TeamHold = { team: undefined as unknown as TeamThreads, endTeam: () => {} };
 
+  /** A team's memory and instance, made with its first arena. */
+  private shared?: SharedCore;
+  /** The arena before the one in use (a team's): its region is free once its workers have left. */
+  private previous?: WasmArena;
+
   private limit = Infinity;
 
   override get arithmetic(): 'portable' | 'fma' {
     return this.module.fma ? 'fma' : 'portable';
   }
 
-  /** Resolves once the team's workers run (see TeamThreads.started). */
+  /**
+   * Resolves once the team's workers run (see TeamThreads.started) and have joined the team, or
+   * JOIN_WAIT_MS has passed: waiting here, off the thread's event loop, lets a browser deliver their
+   * messages, which it does not while a call blocks the thread.
+   */
   async started(): Promise<void> {
-    await this.team?.started();
+    if (!this.team) return;
+    await this.team.started();
+    const until = performance.now() + JOIN_WAIT_MS;
+    while (this.readyWorkers < this.team.size - 1 && performance.now() < until) {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
   }
 
   /** The team's size: the threads a call may run on (1: no team). */
@@ -116,6 +161,7 @@ export class WasmEngine extends ArenaEngine<WasmArena> {
     "or use engine 'js' for many small networks";
 
   protected open(plan: ArenaPlan): WasmArena {
+    if (this.module.shared) return this.openShared(plan);
     const base = this.module.arenaBase;
     const pages = Math.ceil((base + plan.bytes) / PAGE);
     // maximum = initial: a grow would fail loudly instead of detaching views (a shared memory never detaches).
@@ -127,24 +173,63 @@ export class WasmEngine extends ArenaEngine<WasmArena> {
     // The loader decodes abort() messages of the debug build; hot calls use the raw exports.
     const { instance } = instantiateSync(this.module.module, { env: { memory } });
     const exports = instance.exports as unknown as Core & { useArena(base: number): void; endTeam(): void };
+    return this.arenaIn({ memory, exports }, base, plan);
+  }
+
+  /** The views of an arena at `base` of `core`'s memory, as it is now. */
+  private arenaIn(core: SharedCore, base: number, plan: ArenaPlan): WasmArena {
+    const { memory, exports } = core;
     return {
       memory,
       core: exports,
       useArena: exports.useArena,
       endTeam: exports.endTeam,
       base,
+      bytes: plan.bytes,
       f: new Float32Array(memory.buffer),
       u: new Uint32Array(memory.buffer),
       losses: new Float64Array(memory.buffer, base + plan.losses, 2 * plan.lossSlots),
     };
   }
 
+  /**
+   * A team's arena: in its one shared memory, at the bottom when it fits below the arena in use, or
+   * else just above it, never over an arena a worker may still be in; the memory grows as needed
+   * (a shared memory never detaches a view) and never shrinks, and the region is zeroed.
+   */
+  private openShared(plan: ArenaPlan): WasmArena {
+    const bottom = this.module.arenaBase;
+    const current = this.shared ? this.arena : undefined;
+    let base = bottom;
+    if (current && bottom + plan.bytes > current.base) base = align64(current.base + current.bytes);
+    const previous = this.previous;
+    if (previous && base < previous.base + previous.bytes && base + plan.bytes > previous.base && !vacated(previous)) {
+      base = align64(Math.max(current!.base + current!.bytes, previous.base + previous.bytes));
+    }
+    const pages = Math.ceil((base + plan.bytes) / PAGE);
+    if (!this.shared) {
+      const memory = new WebAssembly.Memory({ initial: pages, maximum: SHARED_MAX_PAGES, shared: true });
+      const { instance } = instantiateSync(this.module.module, { env: { memory } });
+      this.shared = { memory, exports: instance.exports as unknown as SharedCore['exports'] };
+    } else {
+      const have = this.shared.memory.buffer.byteLength / PAGE;
+      if (pages > have) this.shared.memory.grow(pages - have);
+      new Uint8Array(this.shared.memory.buffer, base, plan.bytes).fill(0);
+    }
+    return this.arenaIn(this.shared, base, plan);
+  }
+
   protected override prepare(arena: WasmArena): void {
+    const current = this.arena as WasmArena | undefined;
+    if (this.team && current) {
+      // The team moves, while the instance still points at its arena: its workers follow inside
+      // WebAssembly (setMembers waits for them there).
+      current.endTeam(arena.base);
+      this.previous = current;
+    }
     arena.useArena(arena.base);
     if (!this.team) return;
-    // The workers leave the arena in use (if any) before they take the new one's join message.
-    (this.arena as WasmArena | undefined)?.endTeam();
-    this.team.join(this.module.module, arena.memory, arena.base);
+    if (!current) this.team.join(this.module.module, arena.memory, arena.base);
     this.hold.team = this.team;
     this.hold.endTeam = arena.endTeam;
   }
@@ -197,8 +282,9 @@ export class WasmEngine extends ArenaEngine<WasmArena> {
   dispose(): void {
     if (this.team) {
       forgotten.unregister(this);
-      this.arena.endTeam();
+      this.arena.endTeam(0);
       this.team.release();
+      this.shared = this.previous = undefined;
     }
     // Dropping the instance and memory lets the garbage collector take them.
     const empty = new ArrayBuffer(0);
@@ -211,6 +297,7 @@ export class WasmEngine extends ArenaEngine<WasmArena> {
       core: undefined as unknown as Core,
       useArena: () => {},
       endTeam: () => {},
+      bytes: 0,
     };
   }
 }

@@ -120,9 +120,13 @@ async function nodeThreads(): Promise<ThreadFactory> {
     };
     worker.on('error', died);
     worker.on('exit', died);
-    worker.on('message', (message: { type: string }) => (message.type === 'started' ? started() : onLeft(message)));
-    // After the listeners: a 'message' listener refs the worker's port again. An idle or waiting worker never keeps the process alive.
-    worker.unref();
+    worker.on('message', (message: { type: string }) => {
+      if (message.type !== 'started') return onLeft(message);
+      // Referenced until it runs (NeuralNetwork.create waits for that), then never again: an idle or
+      // waiting worker never keeps the process alive. After the listeners, which reference it anew.
+      worker.unref();
+      started();
+    });
     return thread;
   };
 }
