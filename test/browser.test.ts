@@ -206,16 +206,51 @@ describe.concurrent('in Chromium', () => {
     await page.close();
   }, 120_000);
 
+  it('the demo served cross-origin isolated (npm run demo) measures its threads and shows the speed-up, with the same bits', async ({
+    expect,
+  }) => {
+    const isolated = await serve({ isolated: true });
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(`${isolated.url}/examples/playground/`);
+      type Threads = { isolated: boolean; threads: string; speedUp: number; sameWeights: boolean };
+      await page.waitForFunction(
+        () => (window as unknown as { playground?: { threads: Threads | null } }).playground?.threads != null,
+        null,
+        { timeout: 60_000 },
+      );
+      const threads = await page.evaluate(
+        () => (window as unknown as { playground: { threads: Threads } }).playground.threads,
+      );
+      expect(errors).toEqual([]);
+      expect(threads).toMatchObject({ isolated: true, threads: '2', sameWeights: true });
+      // No timing threshold (the machine is shared): the speed-up is measured and shown, not asserted.
+      expect(threads.speedUp).toBeGreaterThan(0);
+      await page.close();
+    } finally {
+      isolated.server.close();
+    }
+  }, 90_000);
+
   it('the demo trains live: the boundary is drawn, the loss falls, and a drawn digit is read', async ({ expect }) => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(`${base}/examples/playground/`);
-    type Playground = { epochs: { wasm: number; js: number }; losses: number[]; digitsAccuracy: number | null };
+    type Playground = {
+      epochs: { wasm: number; js: number };
+      losses: number[];
+      digitsAccuracy: number | null;
+      threads: unknown;
+    };
     await page.waitForFunction(
       () => {
         const p = (window as unknown as { playground?: Playground }).playground;
-        return p !== undefined && p.digitsAccuracy !== null && p.epochs.wasm > 2000 && p.epochs.js > 0;
+        return (
+          p !== undefined && p.digitsAccuracy !== null && p.threads !== null && p.epochs.wasm > 2000 && p.epochs.js > 0
+        );
       },
       null,
       { timeout: 60_000 },
@@ -233,6 +268,11 @@ describe.concurrent('in Chromium', () => {
     });
     expect(colours).toBeGreaterThan(50); // a gradient heat map with points, not a blank canvas
     expect(await page.textContent('#guess')).toBe('7'); // the page's sketched 7
+    // Not isolated here: the threads card measures one thread against one, with the same bits.
+    const threads = await page.evaluate(
+      () => (window as unknown as { playground: { threads: unknown } }).playground.threads,
+    );
+    expect(threads).toMatchObject({ isolated: false, sameWeights: true });
     const shot = await page.screenshot({ fullPage: true });
     expect(shot.length).toBeGreaterThan(20_000);
     await page.close();

@@ -6,7 +6,13 @@ import { NeuralNetwork, seededRandom } from '../../dist/browser/backprop-wasm.js
 
 const $ = (id) => document.getElementById(id);
 /** What the browser tests read. */
-const state = (window.playground = { ready: false, losses: [], epochs: { wasm: 0, js: 0 }, digitsAccuracy: null });
+const state = (window.playground = {
+  ready: false,
+  losses: [],
+  epochs: { wasm: 0, js: 0 },
+  digitsAccuracy: null,
+  threads: null,
+});
 
 // ---- 2-D data sets, from the library's seeded generator ----
 
@@ -208,6 +214,8 @@ async function csvDigits(path) {
   return { X: rows.map((r) => r.slice(0, 64).map((v) => v / 16)), labels: rows.map((r) => r[64]) };
 }
 
+let digitsTrain = null;
+
 async function trainDigits() {
   const [train, test] = await Promise.all([
     csvDigits('../../data/optdigits-train.csv'),
@@ -223,6 +231,7 @@ async function trainDigits() {
     engine: 'wasm',
   });
   const y = train.labels.map((c) => Array.from({ length: 10 }, (_, k) => (k === c ? 1 : 0)));
+  digitsTrain = { X: train.X, y };
   const started = performance.now();
   await digitNet.fitAsync(train.X, y, { epochs: 40, batchSize: 16, shuffle: true, displayUpdate: 0 });
   const ms = performance.now() - started;
@@ -324,4 +333,79 @@ function sketchSeven() {
 sketchSeven();
 await start();
 requestAnimationFrame(frame);
+// ---- threads ----
+
+const cores = navigator.hardwareConcurrency ?? 1;
+for (const n of [...Array.from({ length: Math.min(cores, 8) }, (_, i) => String(i + 1)), 'auto']) {
+  $('threads-count').add(
+    new Option(n === 'auto' ? `auto (${Math.min(cores, 8)})` : n, n, false, n === String(Math.min(2, cores))),
+  );
+}
+$('threads-status').textContent = crossOriginIsolated
+  ? `This page is cross-origin isolated: threads run in workers (${cores} cores reported).`
+  : 'This page is not cross-origin isolated (COOP/COEP), so it has no shared memory: every run takes one thread, with the same bits. npm run demo serves it isolated.';
+
+/** Samples per second, and the weights, of the fixed run on `threads` threads in a worker. */
+async function timedRun(threads) {
+  const net = await NeuralNetwork.create({
+    layers: [64, 512, 256, 10],
+    activation: 'relu',
+    outputActivation: 'softmax',
+    loss: 'crossEntropy',
+    optimizer: 'adam',
+    learningRate: 0.005,
+    seed: 3,
+    engine: 'wasm',
+    threads,
+  });
+  const epochs = 3;
+  // One short fit first, so that the worker and its team are running before the clock starts.
+  await net.fitAsync(digitsTrain.X.slice(0, 64), digitsTrain.y.slice(0, 64), {
+    epochs: 1,
+    batchSize: 64,
+    displayUpdate: 0,
+    worker: true,
+  });
+  const started = performance.now();
+  await net.fitAsync(digitsTrain.X, digitsTrain.y, {
+    epochs,
+    batchSize: 64,
+    shuffle: true,
+    displayUpdate: 0,
+    worker: true,
+  });
+  const rate = (epochs * digitsTrain.X.length) / ((performance.now() - started) / 1000);
+  const weights = JSON.stringify(net.getWeights());
+  net.dispose();
+  return { rate, weights };
+}
+
+async function measureThreads() {
+  $('threads-run').disabled = true;
+  // The live training above would compete for the cores: pause it while measuring.
+  const wasPaused = run?.paused ?? true;
+  if (run) run.paused = true;
+  const choice = $('threads-count').value;
+  const threads = choice === 'auto' ? 'auto' : Number(choice);
+  $('threads-result').textContent = 'Measuring…';
+  const one = await timedRun(1);
+  const many = await timedRun(threads);
+  state.threads = {
+    isolated: crossOriginIsolated,
+    threads: choice,
+    one: one.rate,
+    many: many.rate,
+    speedUp: many.rate / one.rate,
+    sameWeights: one.weights === many.weights,
+  };
+  $('threads-result').textContent =
+    `1 thread: ${one.rate.toExponential(2)} samples/s; ${choice} threads: ${many.rate.toExponential(2)} samples/s ` +
+    `(×${state.threads.speedUp.toFixed(2)}); weights ${state.threads.sameWeights ? 'bit-identical' : 'DIFFERENT'}.`;
+  if (run) run.paused = wasPaused;
+  $('threads-run').disabled = false;
+}
+
+$('threads-run').addEventListener('click', () => void measureThreads());
+
 await trainDigits();
+await measureThreads();

@@ -14,7 +14,7 @@ import { ArenaEngine, type Arena, type Core } from '../arena-engine.js';
 import type { NetworkShape } from '../engine.js';
 import type { ArenaPlan } from '../plan.js';
 import type { CoreModule } from './module.js';
-import { FreeCores, membersFor, TeamThreads } from './team-host.js';
+import { FreeCores, membersFor, TeamProbe, TeamThreads } from './team-host.js';
 
 /** An arena in a memory of its own, with the instance of the core that computes on it. */
 interface WasmArena extends Arena {
@@ -85,6 +85,8 @@ export class WasmEngine extends ArenaEngine<WasmArena> {
   private readonly freeCores = new FreeCores();
   private msPerEpoch = 0;
   private runStarted = 0;
+  private runMembers = 1;
+  private readonly probe = new TeamProbe();
 
   /** An engine over `module`; `threads` > 1 (with the threads build) makes it a team of that many. */
   constructor(
@@ -240,9 +242,15 @@ export class WasmEngine extends ArenaEngine<WasmArena> {
 
   protected override beforeEpochs(batchSize: number): number {
     if (!this.team) return Infinity;
-    const members = membersFor(this.team.size, batchSize, this.plan.paramCount, this.freeCores.cores);
-    this.setMembers(members);
-    if (membersFor(this.team.size, batchSize, this.plan.paramCount) === 1) return Infinity; // nothing to measure
+    const wanted = membersFor(this.team.size, batchSize, this.plan.paramCount);
+    if (wanted === 1) {
+      this.setMembers(1);
+      return Infinity; // nothing to measure
+    }
+    this.runMembers = this.freeCores.measures
+      ? Math.min(wanted, Math.max(1, this.freeCores.cores))
+      : this.probe.next(wanted);
+    this.setMembers(this.runMembers);
     this.freeCores.start();
     this.runStarted = performance.now();
     return this.msPerEpoch > 0 ? Math.max(1, Math.floor(RUN_MS / this.msPerEpoch)) : 1;
@@ -251,7 +259,10 @@ export class WasmEngine extends ArenaEngine<WasmArena> {
   protected override afterEpochs(epochs: number): void {
     if (!this.team || this.runStarted === 0) return;
     this.freeCores.stop();
-    if (epochs > 0) this.msPerEpoch = (performance.now() - this.runStarted) / epochs;
+    if (epochs > 0) {
+      this.msPerEpoch = (performance.now() - this.runStarted) / epochs;
+      this.probe.ran(this.runMembers, this.msPerEpoch);
+    }
     this.runStarted = 0;
   }
 

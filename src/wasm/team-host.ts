@@ -297,6 +297,11 @@ export class FreeCores {
     this.free = clock.cores - others;
   }
 
+  /** Whether this host tells the machine's load (Node); a browser does not. */
+  get measures(): boolean {
+    return clock !== undefined;
+  }
+
   /**
    * Cores free in the last run, rounded (Infinity before any, or where the host cannot say): a member
    * goes when other processes took half a core or more, since a team member that shares its core
@@ -306,3 +311,32 @@ export class FreeCores {
     return Math.round(this.free);
   }
 }
+
+/**
+ * Where the host cannot tell the machine's load (a browser), whether the team wins is measured: a
+ * run of epochs on the team, then one on a single thread, then the faster, with the other measured
+ * again every PROBE_EVERY runs (a page's other work comes and goes). The weights never depend on it.
+ */
+export class TeamProbe {
+  /** Milliseconds per epoch, last measured, on the team and on one thread. */
+  private teamMs = 0;
+  private oneMs = 0;
+  private runs = 0;
+
+  /** Members for the next run, `wanted` being what the work would keep busy. */
+  next(wanted: number): number {
+    if (this.teamMs === 0) return wanted;
+    if (this.oneMs === 0) return 1;
+    const best = this.teamMs <= this.oneMs ? wanted : 1;
+    if (++this.runs % PROBE_EVERY !== 0) return best;
+    return best === 1 ? wanted : 1; // measure the loser again
+  }
+
+  ran(members: number, msPerEpoch: number): void {
+    if (members > 1) this.teamMs = msPerEpoch;
+    else this.oneMs = msPerEpoch;
+  }
+}
+
+/** Runs between two measurements of the setting not in use. */
+const PROBE_EVERY = 8;
