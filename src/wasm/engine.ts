@@ -85,7 +85,6 @@ export class WasmEngine extends ArenaEngine<WasmArena> {
   private readonly freeCores = new FreeCores();
   private msPerEpoch = 0;
   private runStarted = 0;
-  private runMembers = 1;
   private readonly probe = new TeamProbe();
 
   /** An engine over `module`; `threads` > 1 (with the threads build) makes it a team of that many. */
@@ -140,8 +139,13 @@ export class WasmEngine extends ArenaEngine<WasmArena> {
 
   /** How many members ran the last call (fewer than `threads` while workers start, for small passes or on a busy machine). */
   get lastMembers(): number {
-    return this.team ? Math.max(1, this.arena.u[this.headerWord(H_MEMBERS)]) : 1;
+    const members = this.team ? Math.max(1, this.arena.u[this.headerWord(H_MEMBERS)]) : 1;
+    this.mostMembers = Math.max(this.mostMembers, members);
+    return members;
   }
+
+  /** The most members a run of epochs got, or a call read by lastMembers (the browser tests read it). */
+  mostMembers = 1;
 
   /** How many workers wait in the arena's team now, ready for a job. */
   get readyWorkers(): number {
@@ -247,10 +251,10 @@ export class WasmEngine extends ArenaEngine<WasmArena> {
       this.setMembers(1);
       return Infinity; // nothing to measure
     }
-    this.runMembers = this.freeCores.measures
-      ? Math.min(wanted, Math.max(1, this.freeCores.cores))
+    const members = this.freeCores.measures
+      ? membersFor(this.team.size, batchSize, this.plan.paramCount, this.freeCores.cores)
       : this.probe.next(wanted);
-    this.setMembers(this.runMembers);
+    this.setMembers(members);
     this.freeCores.start();
     this.runStarted = performance.now();
     return this.msPerEpoch > 0 ? Math.max(1, Math.floor(RUN_MS / this.msPerEpoch)) : 1;
@@ -261,7 +265,7 @@ export class WasmEngine extends ArenaEngine<WasmArena> {
     this.freeCores.stop();
     if (epochs > 0) {
       this.msPerEpoch = (performance.now() - this.runStarted) / epochs;
-      this.probe.ran(this.runMembers, this.msPerEpoch);
+      this.probe.ran(this.lastMembers, this.msPerEpoch);
     }
     this.runStarted = 0;
   }

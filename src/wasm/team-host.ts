@@ -325,7 +325,7 @@ export class TeamProbe {
 
   /** Members for the next run, `wanted` being what the work would keep busy. */
   next(wanted: number): number {
-    if (this.teamMs === 0) return wanted;
+    if (wholeTeam || this.teamMs === 0) return wanted;
     if (this.oneMs === 0) return 1;
     const best = this.teamMs <= this.oneMs ? wanted : 1;
     if (++this.runs % PROBE_EVERY !== 0) return best;

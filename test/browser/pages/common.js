@@ -97,7 +97,7 @@ export async function threadsReport(NeuralNetwork, threads, worker = false) {
   else net.fit(X, Y, fit);
   return {
     threads: net.threads,
-    members: net.backend?.lastMembers ?? 1,
+    members: net.backend?.mostMembers ?? 1,
     isolated: globalThis.crossOriginIsolated === true,
     hex: weightsHex(net),
   };
