@@ -42,7 +42,7 @@ export function joinTeam(base: usize, id: i32): void {
     if (id > 0) {
       seen = atomic.load<i32>(word(H_JOB_GEN));
       atomic.or<u32>(word(H_READY), 1 << (id - 1));
-      atomic.notify(word(H_READY)); // the host may be waiting for its team
+      atomic.notify(word(H_READY)); // the host may be waiting for its team, here or to follow it here
     }
   }
 }
@@ -99,7 +99,7 @@ export function startJob(job: u32, a: u32, b: u32, c: u32, d: u32): void {
 export function endTeam(next: usize): void {
   if (ASC_FEATURE_THREADS) {
     store<u32>(word(H_JOB_ARGS), <u32>next);
-    atomic.store<u32>(word(H_READY), TEAM_ENDED);
+    atomic.or<u32>(word(H_READY), TEAM_ENDED); // the workers' bits stay until each leaves: the host waits for that
     publish(H_JOB_GEN, H_JOB_SLEEPERS);
   }
 }
@@ -171,15 +171,11 @@ export function nextJob(): u32 {
   return JOB_EXIT;
 }
 
-/**
- * Whether the team has ended; if so, this worker says it is no longer ready, and wakes a host that
- * waits for the arena to empty before it lays a new one over it.
- */
+/** Whether the team has ended; if so, this worker says it is no longer ready here. */
 function teamEnded(): bool {
   if (ASC_FEATURE_THREADS) {
     if ((atomic.load<u32>(word(H_READY)) & TEAM_ENDED) == 0) return false;
     atomic.and<u32>(word(H_READY), ~(<u32>1 << (member - 1)));
-    atomic.notify(word(H_READY));
   }
   return true;
 }

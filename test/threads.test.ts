@@ -233,6 +233,20 @@ describe('lifecycle: no worker leaks, whatever ends a threaded fit', () => {
     net.dispose();
   });
 
+  it('300 fits that each move the team twice (a training set of 1 MiB or more is given back after each): the workers follow every move', async () => {
+    const { X: digits, y } = optdigits('train'); // 3,823 rows: 1.1 MiB in the arena
+    const net = await network({ layers: [64, 32, 10], activation: 'relu', seed: 5 }, 2);
+    const engine = backendOf(net);
+    const members: number[] = [];
+    for (let i = 0; i < 300; i++) {
+      net.fit(digits, y, { epochs: 1, batchSize: 256, displayUpdate: 0 });
+      members.push(engine.lastMembers);
+    }
+    expect(members.filter((m) => m !== 2)).toEqual([]);
+    expect(threadCounts().leased).toBeGreaterThan(0);
+    net.dispose();
+  });
+
   it('a process that never disposes its threaded network still exits when its work is done', () => {
     const library = new URL('../dist/src/index.js', import.meta.url).href;
     const script =

@@ -62,19 +62,24 @@ const SHARED_MAX_PAGES = 65536;
 
 const align64 = (bytes: number): number => Math.ceil(bytes / 64) * 64;
 
+/** The workers waiting in an arena's team: its H_READY bits, without the ended bit. */
+function workersIn(arena: WasmArena): number {
+  return Atomics.load(new Int32Array(arena.u.buffer, arena.base + 4 * H_READY, 1), 0) & ~TEAM_ENDED;
+}
+
 /**
- * Whether every worker has left an arena whose team ended (they clear their bits of H_READY as they
- * go, and wake whoever waits on it); waits for them up to JOIN_WAIT_MS.
+ * Waits, up to JOIN_WAIT_MS, until the workers `bits` have joined arena `to` (joinTeam wakes whoever
+ * waits on H_READY); whether they all have.
  */
-function vacated(arena: WasmArena): boolean {
-  const ready = new Int32Array(arena.u.buffer, arena.base + 4 * H_READY, 1);
+function joined(to: WasmArena, bits: number): boolean {
+  const ready = new Int32Array(to.u.buffer, to.base + 4 * H_READY, 1);
   const until = performance.now() + JOIN_WAIT_MS;
   for (;;) {
-    const bits = Atomics.load(ready, 0);
+    const now = Atomics.load(ready, 0);
     const left = until - performance.now();
-    if ((bits & ~TEAM_ENDED) === 0) return true;
+    if ((now & bits) === bits) return true;
     if (left <= 0) return false;
-    Atomics.wait(ready, 0, bits, left);
+    Atomics.wait(ready, 0, now, left);
   }
 }
 
@@ -105,8 +110,11 @@ export class WasmEngine extends ArenaEngine<WasmArena> {
 
   /** A team's memory and instance, made with its first arena. */
   private shared?: SharedCore;
-  /** The arena before the one in use (a team's): its region is free once its workers have left. */
-  private previous?: WasmArena;
+  /**
+   * Regions of a team's memory a worker may still be in, or may yet join by message: never laid over.
+   * (A region is added only when its workers were slow to leave it, or to join the first arena.)
+   */
+  private unsafe: { base: number; bytes: number }[] = [];
 
   private limit = Infinity;
 
@@ -126,6 +134,8 @@ export class WasmEngine extends ArenaEngine<WasmArena> {
     while (this.readyWorkers < this.team.size - 1 && performance.now() < until) {
       await new Promise((resolve) => setTimeout(resolve, 1));
     }
+    // A worker that has not joined yet will, by its message, at this arena's address: keep it unlaid-over.
+    if (this.readyWorkers < this.team.size - 1) this.unsafe.push({ base: this.arena.base, bytes: this.arena.bytes });
   }
 
   /** The team's size: the threads a call may run on (1: no team). */
@@ -200,17 +210,17 @@ export class WasmEngine extends ArenaEngine<WasmArena> {
 
   /**
    * A team's arena: in its one shared memory, at the bottom when it fits below the arena in use, or
-   * else just above it, never over an arena a worker may still be in; the memory grows as needed
+   * else just above it (and above any region a worker may still be in); the memory grows as needed
    * (a shared memory never detaches a view) and never shrinks, and the region is zeroed.
    */
   private openShared(plan: ArenaPlan): WasmArena {
     const bottom = this.module.arenaBase;
     const current = this.shared ? this.arena : undefined;
+    const overlaps = (base: number, r: { base: number; bytes: number }): boolean =>
+      base < r.base + r.bytes && base + plan.bytes > r.base;
     let base = bottom;
-    if (current && bottom + plan.bytes > current.base) base = align64(current.base + current.bytes);
-    const previous = this.previous;
-    if (previous && base < previous.base + previous.bytes && base + plan.bytes > previous.base && !vacated(previous)) {
-      base = align64(Math.max(current!.base + current!.bytes, previous.base + previous.bytes));
+    if (current && (bottom + plan.bytes > current.base || this.unsafe.some((r) => overlaps(bottom, r)))) {
+      base = align64(Math.max(current.base + current.bytes, ...this.unsafe.map((r) => r.base + r.bytes)));
     }
     const pages = Math.ceil((base + plan.bytes) / PAGE);
     if (!this.shared) {
@@ -229,9 +239,11 @@ export class WasmEngine extends ArenaEngine<WasmArena> {
     const current = this.arena as WasmArena | undefined;
     if (this.team && current) {
       // The team moves, while the instance still points at its arena: its workers follow inside
-      // WebAssembly (setMembers waits for them there).
+      // WebAssembly. Once each is in the new arena the old one may be laid over; a worker slow to
+      // follow may still read the old one's words, so then it never is.
+      const workers = workersIn(current);
       current.endTeam(arena.base);
-      this.previous = current;
+      if (!joined(arena, workers)) this.unsafe.push({ base: current.base, bytes: current.bytes });
     }
     arena.useArena(arena.base);
     if (!this.team) return;
@@ -299,7 +311,8 @@ export class WasmEngine extends ArenaEngine<WasmArena> {
       forgotten.unregister(this);
       this.arena.endTeam(0);
       this.team.release();
-      this.shared = this.previous = undefined;
+      this.shared = undefined;
+      this.unsafe = [];
     }
     // Dropping the instance and memory lets the garbage collector take them.
     const empty = new ArrayBuffer(0);
