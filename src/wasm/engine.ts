@@ -242,6 +242,7 @@ export class WasmEngine extends ArenaEngine<WasmArena> {
       // WebAssembly. Once each is in the new arena the old one may be laid over; a worker slow to
       // follow may still read the old one's words, so then it never is.
       const workers = workersIn(current);
+      arena.u[(arena.base >>> 2) + H_MEMBERS] = current.u[this.headerWord(H_MEMBERS)]; // what the last call ran on
       current.endTeam(arena.base);
       if (!joined(arena, workers)) this.unsafe.push({ base: current.base, bytes: current.bytes });
     }
