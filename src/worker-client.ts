@@ -72,11 +72,15 @@ export interface ThreadOutcome {
   details?: ErrorDetails;
   /** What the caller's log or onProgress threw: the thread was asked to stop when it did. */
   callbackError?: unknown;
+  /** The most members of the thread's team that ran a call (see WorkerMessage), when it finished. */
+  members?: number;
 }
 
 /** A network's training thread: started by its first fit, kept for the next, ended by end() (dispose) or a failure. */
 export class TrainingThread {
   private thread?: Promise<Thread>;
+  /** The most members of the thread's team that ran a call, as its last finished fit reported (0: none yet). For the tests. */
+  mostMembers = 0;
 
   /**
    * Trains on the thread; resolves with the final state, whether it finished, diverged, was aborted
@@ -94,7 +98,9 @@ export class TrainingThread {
       throw error;
     }
     try {
-      return await trainOn(thread, request, hooks);
+      const outcome = await trainOn(thread, request, hooks);
+      if (outcome.members !== undefined) this.mostMembers = outcome.members;
+      return outcome;
     } catch (error) {
       thread.terminate();
       if (this.thread === starting) this.thread = undefined;
@@ -150,7 +156,7 @@ function trainOn(thread: Thread, request: FitRequest, hooks: ThreadHooks): Promi
             call(() => hooks.onProgress?.({ epoch: message.epoch, epochs: message.epochs, loss: message.loss }));
             break;
           case 'done':
-            settle({ ok: true, state: message });
+            settle({ ok: true, state: message, members: message.members });
             break;
           case 'failed':
             settle({

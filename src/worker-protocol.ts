@@ -32,10 +32,15 @@ export interface FinalState {
   history: FitHistory;
 }
 
+/**
+ * `done`'s `members`: the most members of the thread's team that ran a call (its engine's
+ * mostMembers; 1 without a team). For the tests, which have no other way to see that a worker fit
+ * really ran on threads (the caller's network may run on one).
+ */
 export type WorkerMessage =
   | { type: 'log'; line: string }
   | { type: 'progress'; epoch: number; epochs: number; loss: number }
-  | ({ type: 'done' } & FinalState)
+  | ({ type: 'done'; members: number } & FinalState)
   | ({ type: 'failed'; name: string; message: string; details: ErrorDetails } & FinalState);
 
 /** The fields of the library's typed errors (DivergenceError's epoch, ValueError's option, MemoryError's figures). */

@@ -105,7 +105,8 @@ void connect().then((port) =>
         },
       );
       const final = state();
-      port.post({ type: 'done', ...final }, [final.params.buffer, final.rng.buffer]);
+      const members = (engine as { mostMembers?: number }).mostMembers ?? 1;
+      port.post({ type: 'done', members, ...final }, [final.params.buffer, final.rng.buffer]);
     } catch (error) {
       // Everything a typed error carries crosses, so that the caller can throw the same error.
       const final = state();

@@ -11,6 +11,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect as globalExpect, it, type ExpectStatic } from 'vitest';
 import { NeuralNetwork } from '../dist/src/index.js';
+import { useWholeTeam } from '../dist/src/wasm/team-host.js';
 import { serve } from '../scripts/serve.mjs';
 // @ts-expect-error: a plain-JS page helper, shared with the pages so both sides train the same runs
 import { threadsReport, xorReport } from './browser/pages/common.js';
@@ -42,10 +43,13 @@ interface ArithmeticReport {
   values: number[];
 }
 
-async function open(path: string, expect: ExpectStatic): Promise<{ page: Page; report: Report }> {
+/**
+ * Opens a test page and waits for its window.result; also returns the page's uncaught errors, console
+ * errors (a worker's too) and failed requests.
+ */
+async function open(path: string, expect: ExpectStatic): Promise<{ page: Page; report: Report; errors: string[] }> {
   const page = await browser.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
+  const errors = watchErrors(page);
   await page.goto(base + path);
   await page
     .waitForFunction(() => (window as unknown as { result?: unknown }).result !== undefined, null, { timeout: 45_000 })
@@ -54,7 +58,23 @@ async function open(path: string, expect: ExpectStatic): Promise<{ page: Page; r
     });
   const report = await page.evaluate(() => (window as unknown as { result: Report }).result);
   expect(report.error, `${path} failed in the page`).toBeUndefined();
-  return { page, report };
+  return { page, report, errors };
+}
+
+/** Collects what went wrong in `page` as it happens: uncaught errors, console errors, failed requests. */
+function watchErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => {
+    // The browser's own request for /favicon.ico, which the test pages do not name, is no error of theirs.
+    if (m.type() === 'error' && !m.location().url.endsWith('/favicon.ico'))
+      errors.push(`console: ${m.text()} (${m.location().url})`);
+  });
+  page.on('requestfailed', (r) => errors.push(`request failed: ${r.url()} (${r.failure()?.errorText})`));
+  page.on('response', (r) => {
+    if (r.status() >= 400) errors.push(`HTTP ${r.status()}: ${r.url()}`);
+  });
+  return errors;
 }
 
 function expectXorLearned(report: Report, expect: ExpectStatic): void {
@@ -113,33 +133,50 @@ describe.concurrent('in Chromium', () => {
     expect(report.shuffledHex).toBe(node.shuffledHex);
   });
 
-  it('threads: a cross-origin-isolated page runs a team of two in its own worker and in fitAsync’s, one thread on its main thread, and without isolation one thread, all with one thread’s bits in Node', async ({
+  it('threads: in a cross-origin-isolated page a team of two runs in the page’s own worker and in fitAsync’s, one thread on the page’s main thread; without isolation one thread everywhere, with no error; all with the bits of one and of two threads in Node', async ({
     expect,
   }) => {
     interface ThreadsReport {
       threads: number;
-      members: number;
+      members: number | null;
       isolated: boolean;
+      inWorker: boolean;
       hex: string;
     }
-    const node = (await threadsReport(NeuralNetwork, 1)) as ThreadsReport;
-    const isolated = (await open('/test/browser/pages/isolated/threads.html', expect)).report as unknown as Record<
-      string,
-      ThreadsReport
-    >;
-    expect(isolated.mainThread.isolated).toBe(true);
-    expect(isolated.mainThread.threads).toBe(1); // a page's main thread may not wait
-    expect(isolated.pageWorker.isolated).toBe(true);
-    expect(isolated.pageWorker.threads).toBe(2);
-    expect(isolated.pageWorker.members).toBe(2); // the team really ran
-    for (const run of Object.values(isolated)) expect(run.hex).toBe(node.hex);
-    const plain = (await open('/test/browser/pages/threads.html', expect)).report as unknown as Record<
-      string,
-      ThreadsReport
-    >;
-    expect(plain.mainThread.isolated).toBe(false);
-    expect(plain.mainThread.threads).toBe(1);
-    for (const run of Object.values(plain)) expect(run.hex).toBe(node.hex);
+    type PageReport = Record<'pageWorker' | 'fitAsyncWorker' | 'mainThread', ThreadsReport>;
+    // Node's two threads run every pass on both members, however busy the machine (the bits never depend on it).
+    useWholeTeam(true);
+    let node: ThreadsReport[];
+    try {
+      node = [
+        (await threadsReport(NeuralNetwork, 1)) as ThreadsReport,
+        (await threadsReport(NeuralNetwork, 2)) as ThreadsReport,
+      ];
+    } finally {
+      useWholeTeam(false);
+    }
+    expect(node.map((r) => [r.threads, r.members])).toEqual([
+      [1, 1],
+      [2, 2],
+    ]);
+    expect(node[1].hex).toBe(node[0].hex);
+
+    const isolated = await open('/test/browser/pages/isolated/threads.html', expect);
+    await isolated.page.close();
+    const inIsolated = isolated.report as unknown as PageReport;
+    const plain = await open('/test/browser/pages/threads.html', expect);
+    await plain.page.close();
+    const inPlain = plain.report as unknown as PageReport;
+    // [isolated, in a worker, threads the network says, members that ran the fit's last call]
+    const seen = (r: ThreadsReport): unknown[] => [r.isolated, r.inWorker, r.threads, r.members];
+    expect(seen(inIsolated.pageWorker)).toEqual([true, true, 2, 2]); // the team really ran
+    expect(seen(inIsolated.fitAsyncWorker)).toEqual([true, false, 1, 2]); // the caller's network: 1; its worker's team: 2
+    expect(seen(inIsolated.mainThread)).toEqual([true, false, 1, 1]); // a page's main thread may not wait
+    expect(seen(inPlain.pageWorker)).toEqual([false, true, 1, 1]); // no shared memory without isolation
+    expect(seen(inPlain.fitAsyncWorker)).toEqual([false, false, 1, 1]);
+    expect(seen(inPlain.mainThread)).toEqual([false, false, 1, 1]);
+    for (const run of [...Object.values(inIsolated), ...Object.values(inPlain)]) expect(run.hex).toBe(node[0].hex);
+    expect([...isolated.errors, ...plain.errors]).toEqual([]);
   });
 
   it("arithmetic 'fma' trains to the same bits in Chromium and in Node 20 with relaxed SIMD, not the portable bits", async ({

@@ -68,37 +68,67 @@ export async function arithmeticReport(NeuralNetwork, arithmetic) {
 }
 
 /**
- * A fixed run big enough for a team of two to engage (a batch of 64 through 64-256-10: two members'
- * worth of work) with `threads`: its weights as hex, the threads the network says it runs on, and
- * how many members ran its last call (the engine's count, read through the bundle for this test).
+ * The first `rows` rows of optdigits' training set (data/optdigits-train.csv): 64 pixel counts / 16
+ * and the one-hot digit. Fetched in a page or a worker, read from the file in Node.
  */
-export async function threadsReport(NeuralNetwork, threads, worker = false) {
-  const rows = 640;
-  let state = 777;
-  const next = () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32;
-  const X = Array.from({ length: rows }, () => Array.from({ length: 64 }, () => next()));
-  const Y = X.map((x) => {
-    const k = Math.floor(x[0] * 10) % 10;
-    return Array.from({ length: 10 }, (_, i) => (i === k ? 1 : 0));
-  });
-  const net = await NeuralNetwork.create({
-    layers: [64, 256, 10],
+export async function optdigitsRows(rows) {
+  const url = new URL('../../../data/optdigits-train.csv', import.meta.url);
+  let text;
+  if (url.protocol === 'file:') {
+    const { readFile } = await import('node:fs/promises');
+    text = await readFile(url, 'utf8');
+  } else {
+    text = await (await fetch(url)).text();
+  }
+  const lines = text
+    .trim()
+    .split('\n')
+    .slice(0, rows)
+    .map((line) => line.split(',').map(Number));
+  return {
+    X: lines.map((r) => r.slice(0, 64).map((v) => v / 16)),
+    Y: lines.map((r) => Array.from({ length: 10 }, (_, k) => (k === r[64] ? 1 : 0))),
+  };
+}
+
+/** The network and fit of threadsReport: big enough for a team of two to engage. */
+export const THREADS_RUN = {
+  rows: 1024,
+  network: {
+    layers: [64, 256, 128, 10],
     activation: 'relu',
     outputActivation: 'softmax',
     loss: 'crossEntropy',
     optimizer: 'adam',
-    learningRate: 0.005,
+    learningRate: 0.001,
     seed: 21,
     engine: 'wasm',
-    threads,
-  });
-  const fit = { epochs: 2, batchSize: 64, shuffle: true, displayUpdate: 0 };
-  if (worker) await net.fitAsync(X, Y, { ...fit, worker: true });
-  else net.fit(X, Y, fit);
-  return {
+  },
+  fit: { epochs: 2, batchSize: 64, shuffle: true, displayUpdate: 0 },
+};
+
+/**
+ * A fixed run on optdigits big enough for a team of two to engage (a batch of 64 through
+ * 64-256-128-10, 50,826 parameters: 3.3 million multiply-adds a pass, twelve members' worth of
+ * src/wasm/team-host.ts's MIN_WORK_PER_MEMBER) on a network created with `threads`, trained by fit,
+ * or by fitAsync in its worker (`worker`). Reports the weights as hex, the threads the network says
+ * it runs on, where it ran, and the most members of a team that ran a call: the engine's count
+ * (mostMembers) where the network trains, the training thread's report of its engine's for a worker
+ * fit (both read through private fields, for this test only). The most, not the last: where a
+ * browser cannot tell the machine's load, the engine measures a run on one thread too (TeamProbe).
+ */
+export async function threadsReport(NeuralNetwork, threads, worker = false) {
+  const { X, Y } = await optdigitsRows(THREADS_RUN.rows);
+  const net = await NeuralNetwork.create({ ...THREADS_RUN.network, threads });
+  if (worker) await net.fitAsync(X, Y, { ...THREADS_RUN.fit, worker: true });
+  else net.fit(X, Y, THREADS_RUN.fit);
+  const report = {
     threads: net.threads,
-    members: net.backend?.mostMembers ?? 1,
+    members: worker ? (net.thread?.mostMembers ?? null) : (net.backend?.mostMembers ?? null),
     isolated: globalThis.crossOriginIsolated === true,
+    inWorker: typeof globalThis.WorkerGlobalScope === 'function',
     hex: weightsHex(net),
   };
+  net.dispose();
+  return report;
 }
