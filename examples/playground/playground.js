@@ -1,7 +1,8 @@
 // The playground: trains a small network on a 2-D data set live, drawing the decision boundary and
 // the loss as they change, with the wasm and pure-TS engines taking turns on the same network so
 // their speeds can be compared; and classifies digits drawn on a canvas with a network trained on
-// optdigits. Plain JavaScript over the browser bundle: no build step, no configuration.
+// optdigits; and, served cross-origin isolated (npm run demo), measures what threads gain, in a worker
+// of the page's own. Plain JavaScript over the browser bundle: no build step, no configuration.
 import { NeuralNetwork, seededRandom } from '../../dist/browser/backprop-wasm.js';
 
 const $ = (id) => document.getElementById(id);
@@ -11,7 +12,8 @@ const state = (window.playground = {
   losses: [],
   epochs: { wasm: 0, js: 0 },
   digitsAccuracy: null,
-  threads: null,
+  // isolated, the threads a network asking for 'auto' gets in a worker, why threads cannot run, the last measurement
+  threads: { isolated: crossOriginIsolated, auto: null, unavailable: null, measured: null },
 });
 
 // ---- 2-D data sets, from the library's seeded generator ----
@@ -204,6 +206,8 @@ $('pause').addEventListener('click', () => {
 // ---- digits ----
 
 let digitNet = null;
+/** optdigits' training set as typed matrices, for the threads measurement. */
+let digitsTrain = null;
 
 async function csvDigits(path) {
   const text = await (await fetch(path)).text();
@@ -213,8 +217,6 @@ async function csvDigits(path) {
     .map((line) => line.split(',').map(Number));
   return { X: rows.map((r) => r.slice(0, 64).map((v) => v / 16)), labels: rows.map((r) => r[64]) };
 }
-
-let digitsTrain = null;
 
 async function trainDigits() {
   const [train, test] = await Promise.all([
@@ -231,7 +233,11 @@ async function trainDigits() {
     engine: 'wasm',
   });
   const y = train.labels.map((c) => Array.from({ length: 10 }, (_, k) => (k === c ? 1 : 0)));
-  digitsTrain = { X: train.X, y };
+  const rows = train.X.length;
+  digitsTrain = {
+    X: { data: Float32Array.from(train.X.flat()), rows, cols: 64 },
+    Y: { data: Float32Array.from(y.flat()), rows, cols: 10 },
+  };
   const started = performance.now();
   await digitNet.fitAsync(train.X, y, { epochs: 40, batchSize: 16, shuffle: true, displayUpdate: 0 });
   const ms = performance.now() - started;
@@ -330,82 +336,102 @@ function sketchSeven() {
   padCtx.stroke();
 }
 
+// ---- threads ----
+
+const threadsWorker = new Worker(new URL('./threads-worker.js', import.meta.url), { type: 'module' });
+
+/** Posts `message` to the threads worker and resolves with its answer; progress goes to `onProgress`. One at a time. */
+function ask(message, onProgress) {
+  return new Promise((resolve, reject) => {
+    threadsWorker.onmessage = ({ data }) => {
+      if (data.type === 'progress') onProgress?.(data);
+      else if (data.type === 'error') reject(new Error(data.message));
+      else resolve(data);
+    };
+    threadsWorker.onerror = (e) => reject(new Error(`the threads worker failed: ${e.message}`));
+    threadsWorker.postMessage(message);
+  });
+}
+
+const cores = navigator.hardwareConcurrency || 1;
+for (const value of [...Array.from({ length: Math.min(cores, 32) }, (_, i) => String(i + 1)), 'auto']) {
+  const label = value === 'auto' ? `auto (${Math.min(cores, 8)})` : value;
+  $('threads-count').add(new Option(label, value, false, value === 'auto'));
+}
+
+/** Why threads cannot run in this page, or null when they can. */
+function whyNoThreads(auto) {
+  if (!isSecureContext)
+    return 'this page is not a secure context (https, or localhost), so it cannot be cross-origin isolated';
+  if (!crossOriginIsolated) {
+    return (
+      'this page is not cross-origin isolated: it was served without the headers Cross-Origin-Opener-Policy: same-origin ' +
+      'and Cross-Origin-Embedder-Policy: require-corp (or credentialless), so it has no shared memory (npm run demo sends them)'
+    );
+  }
+  if (cores < 2) return `the browser reports ${cores} core`;
+  if (auto < 2) return 'the workers of a team could not start here';
+  return null;
+}
+
+/** Asks the worker what a network with threads: 'auto' runs on there, and says what that means. */
+async function probeThreads() {
+  const { threads } = await ask({ type: 'probe' });
+  state.threads.auto = threads;
+  state.threads.unavailable = whyNoThreads(threads);
+  $('threads-status').textContent = state.threads.unavailable
+    ? `Threads are unavailable: ${state.threads.unavailable}. A network created with threads: 'auto' in a worker here ` +
+      `has net.threads = ${threads}; it trains on one thread, with the same bits.`
+    : `This page is cross-origin isolated: a network created with threads: 'auto' in a worker has net.threads = ${threads} ` +
+      `(${cores} cores reported; 'auto' takes at most 8). A page's main thread may not wait, so threads run in workers.`;
+  $('threads-count').disabled = state.threads.unavailable !== null;
+}
+
+/** Trains the same network on one thread and on the threads chosen, in the worker, and shows samples per second. */
+async function measureThreads() {
+  const choice = $('threads-count').value;
+  $('threads-run').disabled = true;
+  // The live training on this page's thread would take a core from the measurement: it waits meanwhile.
+  const wasPaused = run?.paused ?? true;
+  if (run) run.paused = true;
+  try {
+    $('threads-result').textContent = 'Measuring…';
+    const result = await ask(
+      { type: 'measure', threads: choice === 'auto' ? 'auto' : Number(choice), X: digitsTrain.X, Y: digitsTrain.Y },
+      ({ round, rounds }) => ($('threads-result').textContent = `Measuring… ${round} of ${rounds} epochs on each`),
+    );
+    state.threads.measured = { choice, ...result };
+    const one = $('threads-one').children,
+      many = $('threads-many').children;
+    one[1].textContent = Math.round(result.one).toLocaleString();
+    many[0].textContent = String(result.threads);
+    many[1].textContent = Math.round(result.many).toLocaleString();
+    many[2].textContent = `${result.speedUp.toFixed(2)}×`;
+    $('threads-result').textContent =
+      `${result.threads} threads train ${result.speedUp.toFixed(2)}× as many samples per second as one ` +
+      `(median of ${result.epochs - 1} epochs of ${result.rows.toLocaleString()} images each). ` +
+      (result.sameBits
+        ? `The weights are bit for bit the same${result.sha256 ? ` (SHA-256 ${result.sha256.slice(0, 16)}…)` : ''}.`
+        : 'The weights differ: that is a bug, please report it.');
+  } catch (error) {
+    $('threads-result').textContent = `The measurement failed: ${error.message}`;
+    throw error;
+  } finally {
+    if (run) run.paused = wasPaused;
+    $('threads-run').disabled = false;
+  }
+}
+
+$('threads-controls').addEventListener('submit', (e) => {
+  e.preventDefault();
+  void measureThreads();
+});
+
 sketchSeven();
 await start();
 requestAnimationFrame(frame);
-// ---- threads ----
-
-const cores = navigator.hardwareConcurrency ?? 1;
-for (const n of [...Array.from({ length: Math.min(cores, 8) }, (_, i) => String(i + 1)), 'auto']) {
-  $('threads-count').add(
-    new Option(n === 'auto' ? `auto (${Math.min(cores, 8)})` : n, n, false, n === String(Math.min(2, cores))),
-  );
-}
-$('threads-status').textContent = crossOriginIsolated
-  ? `This page is cross-origin isolated: threads run in workers (${cores} cores reported).`
-  : 'This page is not cross-origin isolated (COOP/COEP), so it has no shared memory: every run takes one thread, with the same bits. npm run demo serves it isolated.';
-
-/** Samples per second, and the weights, of the fixed run on `threads` threads in a worker. */
-async function timedRun(threads) {
-  const net = await NeuralNetwork.create({
-    layers: [64, 512, 256, 10],
-    activation: 'relu',
-    outputActivation: 'softmax',
-    loss: 'crossEntropy',
-    optimizer: 'adam',
-    learningRate: 0.005,
-    seed: 3,
-    engine: 'wasm',
-    threads,
-  });
-  const epochs = 3;
-  // One short fit first, so that the worker and its team are running before the clock starts.
-  await net.fitAsync(digitsTrain.X.slice(0, 64), digitsTrain.y.slice(0, 64), {
-    epochs: 1,
-    batchSize: 64,
-    displayUpdate: 0,
-    worker: true,
-  });
-  const started = performance.now();
-  await net.fitAsync(digitsTrain.X, digitsTrain.y, {
-    epochs,
-    batchSize: 64,
-    shuffle: true,
-    displayUpdate: 0,
-    worker: true,
-  });
-  const rate = (epochs * digitsTrain.X.length) / ((performance.now() - started) / 1000);
-  const weights = JSON.stringify(net.getWeights());
-  net.dispose();
-  return { rate, weights };
-}
-
-async function measureThreads() {
-  $('threads-run').disabled = true;
-  // The live training above would compete for the cores: pause it while measuring.
-  const wasPaused = run?.paused ?? true;
-  if (run) run.paused = true;
-  const choice = $('threads-count').value;
-  const threads = choice === 'auto' ? 'auto' : Number(choice);
-  $('threads-result').textContent = 'Measuring…';
-  const one = await timedRun(1);
-  const many = await timedRun(threads);
-  state.threads = {
-    isolated: crossOriginIsolated,
-    threads: choice,
-    one: one.rate,
-    many: many.rate,
-    speedUp: many.rate / one.rate,
-    sameWeights: one.weights === many.weights,
-  };
-  $('threads-result').textContent =
-    `1 thread: ${one.rate.toExponential(2)} samples/s; ${choice} threads: ${many.rate.toExponential(2)} samples/s ` +
-    `(×${state.threads.speedUp.toFixed(2)}); weights ${state.threads.sameWeights ? 'bit-identical' : 'DIFFERENT'}.`;
-  if (run) run.paused = wasPaused;
-  $('threads-run').disabled = false;
-}
-
-$('threads-run').addEventListener('click', () => void measureThreads());
-
+const probed = probeThreads();
 await trainDigits();
-await measureThreads();
+await probed;
+// Where threads run, show what they gain at once; then the button measures again.
+if (state.threads.unavailable === null) await measureThreads();
