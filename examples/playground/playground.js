@@ -409,7 +409,11 @@ async function measureThreads() {
     many[2].textContent = `${result.speedUp.toFixed(2)}×`;
     $('threads-result').textContent =
       `${result.threads} threads train ${result.speedUp.toFixed(2)}× as many samples per second as one ` +
-      `(median of ${result.epochs - 1} epochs of ${result.rows.toLocaleString()} images each). ` +
+      `(median of ${result.timed} epochs of ${result.rows.toLocaleString()} images each). ` +
+      (result.speedUp < 1.1
+        ? 'Threads gain little when other programs keep the cores busy: a page cannot see the machine’s load, so a fit ' +
+          'measures whether its team wins, and runs on one thread when it does not. '
+        : '') +
       (result.sameBits
         ? `The weights are bit for bit the same${result.sha256 ? ` (SHA-256 ${result.sha256.slice(0, 16)}…)` : ''}.`
         : 'The weights differ: that is a bug, please report it.');
