@@ -62,6 +62,22 @@ const SHARED_MAX_PAGES = 65536;
 
 const align64 = (bytes: number): number => Math.ceil(bytes / 64) * 64;
 
+/**
+ * A shared memory of `pages`, whose maximum (fixed for good) is WebAssembly's 4 GiB, or less where
+ * the host refuses to reserve that much (iOS Safari is reported to): 1 GiB, then twice what the
+ * arena needs. A later arena beyond the maximum is a MemoryError, as any refused memory is.
+ */
+function sharedMemory(pages: number): WebAssembly.Memory {
+  const maxima = [SHARED_MAX_PAGES, 16384, Math.max(pages, Math.min(SHARED_MAX_PAGES, 2 * pages))];
+  for (let i = 0; ; i++) {
+    try {
+      return new WebAssembly.Memory({ initial: pages, maximum: Math.max(pages, maxima[i]), shared: true });
+    } catch (error) {
+      if (!(error instanceof RangeError) || i === maxima.length - 1) throw error;
+    }
+  }
+}
+
 /** The workers waiting in an arena's team: its H_READY bits, without the ended bit. */
 function workersIn(arena: WasmArena): number {
   return Atomics.load(new Int32Array(arena.u.buffer, arena.base + 4 * H_READY, 1), 0) & ~TEAM_ENDED;
@@ -224,7 +240,7 @@ export class WasmEngine extends ArenaEngine<WasmArena> {
     }
     const pages = Math.ceil((base + plan.bytes) / PAGE);
     if (!this.shared) {
-      const memory = new WebAssembly.Memory({ initial: pages, maximum: SHARED_MAX_PAGES, shared: true });
+      const memory = sharedMemory(pages);
       const { instance } = instantiateSync(this.module.module, { env: { memory } });
       this.shared = { memory, exports: instance.exports as unknown as SharedCore['exports'] };
     } else {

@@ -4,26 +4,27 @@
 // the arena's shared memory and waits inside workerLoop; it needs no file of its own, so bundlers
 // and the tests (which run the sources) need nothing special. Starting one costs tens of
 // milliseconds, so workers outlive the networks that borrow them: a network takes its workers when
-// it first needs them and gives them back when it is disposed, and the pool ends what it cannot keep.
+// it is created and gives them back when it is disposed, and the pool ends what it cannot keep.
 
-/** What a worker runs: join a team when asked, wait in workerLoop until the team ends, then report. */
+/**
+ * What a worker runs: say it has started; join a team when asked and wait in workerLoop, following
+ * the team to each arena it moves to, until it ends for good; then report and wait for the next.
+ */
 const WORKER_SOURCE = `
-let on, post;
-if (typeof require === 'function') {
-  const { parentPort } = require('node:worker_threads');
-  on = (h) => parentPort.on('message', h);
-  post = (m) => parentPort.postMessage(m);
-} else {
-  on = (h) => self.addEventListener('message', (e) => h(e.data));
-  post = (m) => self.postMessage(m);
-}
-post({ type: 'started' });
-on((m) => {
-  const abort = () => { throw new Error('the core aborted in a worker'); };
-  let instance = new WebAssembly.Instance(m.module, { env: { memory: m.memory, abort } });
-  instance.exports.workerLoop(m.base, m.id);
-  instance = undefined; // the memory goes with the last reference to it
-  post({ type: 'left', id: m.id });
+// A Node worker evaluates this as CommonJS or as a module (as its parent was started), so its port
+// comes from import(), which both have; a Web Worker has none, and uses its global scope.
+const node = typeof process === 'object' && typeof process.versions === 'object' && !!process.versions.node;
+(node ? import('node:worker_threads').then((m) => m.parentPort) : Promise.resolve(undefined)).then((port) => {
+  const on = port ? (h) => port.on('message', h) : (h) => self.addEventListener('message', (e) => h(e.data));
+  const post = port ? (m) => port.postMessage(m) : (m) => self.postMessage(m);
+  post({ type: 'started' });
+  on((m) => {
+    const abort = () => { throw new Error('the core aborted in a worker'); };
+    let instance = new WebAssembly.Instance(m.module, { env: { memory: m.memory, abort } });
+    instance.exports.workerLoop(m.base, m.id);
+    instance = undefined; // the memory goes with the last reference to it
+    post({ type: 'left', id: m.id });
+  });
 });
 `;
 
@@ -76,6 +77,9 @@ export async function setUpThreads(): Promise<string | undefined> {
   if (!isNode && scope.WorkerGlobalScope === undefined) {
     return (refusal =
       "a page's main thread may not wait (Atomics.wait): train from a worker, e.g. fitAsync({ worker: true })");
+  }
+  if (!isNode && typeof Worker !== 'function') {
+    return (refusal = 'this worker cannot start workers of its own (no Worker here, as in a shared worker)');
   }
   try {
     factory = isNode ? await nodeThreads() : webThreads();
@@ -182,7 +186,12 @@ export class TeamThreads {
   private threads: Thread[] = [];
 
   /** A team of `size` members: the host's instance and size − 1 workers, borrowed on first use. */
-  constructor(readonly size: number) {}
+  constructor(private members: number) {}
+
+  /** The team's size: the host's instance and its workers (fewer than asked when some could not start). */
+  get size(): number {
+    return this.members;
+  }
 
   /**
    * Makes the workers members of the team over the arena at `base` of `memory` (joining as soon as
@@ -207,6 +216,14 @@ export class TeamThreads {
    */
   async started(): Promise<void> {
     await Promise.all(this.threads.map((thread) => thread.started));
+    // A worker that died starting (a Content-Security-Policy refusing blob: workers, say) leaves the
+    // team smaller, not waiting for it: the bits do not depend on the size.
+    const dead = this.threads.filter((t) => t.dead);
+    if (dead.length === 0) return;
+    this.threads = this.threads.filter((t) => !t.dead);
+    counts.leased -= dead.length;
+    counts.ended += dead.length;
+    this.members = 1 + this.threads.length;
   }
 
   /** Gives the workers back to the pool (the core's endTeam has told them to leave); ends those it cannot keep. */
