@@ -54,7 +54,6 @@ export const MAX_THREADS = 32;
 export const AUTO_THREAD_CAP = 8;
 
 let factory: ThreadFactory | undefined;
-let refusal = 'threads have not been set up (NeuralNetwork.create sets them up)';
 
 /**
  * Makes threads available in this realm if they can run here, once: shared memory must exist and
@@ -67,26 +66,23 @@ export async function setUpThreads(): Promise<string | undefined> {
   const scope = globalThis as unknown as {
     crossOriginIsolated?: boolean;
     WorkerGlobalScope?: unknown;
-    document?: unknown;
   };
   if (typeof SharedArrayBuffer !== 'function' || scope.crossOriginIsolated === false) {
-    return (refusal =
-      'shared memory is unavailable: a page must be cross-origin isolated (COOP same-origin and COEP require-corp or credentialless)');
+    return 'shared memory is unavailable: a page must be cross-origin isolated (COOP same-origin and COEP require-corp or credentialless)';
   }
   const isNode = typeof process === 'object' && typeof process.versions?.node === 'string';
   if (!isNode && scope.WorkerGlobalScope === undefined) {
-    return (refusal =
-      "a page's main thread may not wait (Atomics.wait): train from a worker, e.g. fitAsync({ worker: true })");
+    return "a page's main thread may not wait (Atomics.wait): train from a worker, e.g. fitAsync({ worker: true })";
   }
   if (!isNode && typeof Worker !== 'function') {
-    return (refusal = 'this worker cannot start workers of its own (no Worker here, as in a shared worker)');
+    return 'this worker cannot start workers of its own (no Worker here, as in a shared worker)';
   }
   try {
     factory = isNode ? await nodeThreads() : webThreads();
     if (isNode) clock = await nodeClock();
     return undefined;
   } catch (error) {
-    return (refusal = `workers cannot start here (${(error as Error).message})`);
+    return `workers cannot start here (${(error as Error).message})`;
   }
 }
 
@@ -99,11 +95,6 @@ export async function autoThreads(): Promise<number> {
     cores = ((await import(/* @vite-ignore */ specifier)) as typeof import('node:os')).availableParallelism();
   }
   return Math.max(1, Math.min(AUTO_THREAD_CAP, cores ?? 1));
-}
-
-/** Why threads cannot run in this realm, when setUpThreads said so. */
-export function threadsRefusal(): string {
-  return refusal;
 }
 
 async function nodeThreads(): Promise<ThreadFactory> {
@@ -194,9 +185,9 @@ export class TeamThreads {
   }
 
   /**
-   * Makes the workers members of the team over the arena at `base` of `memory` (joining as soon as
-   * they start; until then the core's jobs run without them). The team of the previous arena must
-   * have ended (endTeam): a worker takes this message once it has left that team.
+   * Makes the workers members of the team over its first arena, at `base` of `memory` (each joins
+   * as soon as it runs; a pooled worker once it has left its last team). They reach the team's later
+   * arenas by following it there (endTeam's `next`).
    */
   join(module: WebAssembly.Module, memory: WebAssembly.Memory, base: number): void {
     if (!factory) throw new Error('internal error: threads are not set up');
