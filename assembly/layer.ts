@@ -64,19 +64,15 @@ export function forwardLayers(records: usize, count: i32, input: usize, first: i
 /**
  * Draws the masks of every dropout layer for a training pass of `rows` rows, from the generator
  * whose state is at `rng`: layer by layer, row by row, one draw per unit. Before the pass, on one
- * member, so that the draws come in the same order whoever computes the rows. Returns whether
- * there were any.
+ * member, so that the draws come in the same order whoever computes the rows.
  */
-export function drawMasks(records: usize, count: i32, rows: i32, rng: usize): bool {
-  let drew = false;
+export function drawMasks(records: usize, count: i32, rows: i32, rng: usize): void {
   for (let l = 0; l < count; l++) {
     const record = records + (<usize>(l * LAYER_WORDS) << 2);
     if (field(record, L_KIND) != KIND_DROPOUT) continue;
     dropoutMask(<usize>field(record, L_MASK), rows * <i32>field(record, L_OUT), field(record, L_DROP_BELOW),
       load<f32>(record + (<usize>L_SCALE << 2)), rng);
-    drew = true;
   }
-  return drew;
 }
 
 /** Whether any layer draws masks while training: then a pass's members wait for member 0 to draw them. */

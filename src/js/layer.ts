@@ -75,7 +75,7 @@ export function forwardLayers(
 /**
  * Draws the masks of every dropout layer for a training pass of `rows` rows, from the generator at
  * u[rng …]: layer by layer, row by row, one draw per unit. Before the pass, so that the draws come
- * in the same order whoever computes the rows. Returns whether there were any.
+ * in the same order whoever computes the rows.
  */
 export function drawMasks(
   f: Float32Array,
@@ -84,8 +84,7 @@ export function drawMasks(
   count: number,
   rows: number,
   rng: number,
-): boolean {
-  let drew = false;
+): void {
   for (let l = 0; l < count; l++) {
     const record = records + l * LAYER_WORDS;
     if (u[record + L_KIND] !== KIND_DROPOUT) continue;
@@ -98,9 +97,7 @@ export function drawMasks(
       f[record + L_SCALE],
       rng,
     );
-    drew = true;
   }
-  return drew;
 }
 
 /** Whether any layer draws masks while training: then a pass's members wait for member 0 to draw them. */

@@ -85,7 +85,7 @@ function workersIn(arena: WasmArena): number {
 
 /**
  * Waits, up to JOIN_WAIT_MS, until the workers `bits` have joined arena `to` (joinTeam wakes whoever
- * waits on H_READY); whether they all have.
+ * waits on H_READY); whether they all have. An ended team is never joined: no wait.
  */
 function joined(to: WasmArena, bits: number): boolean {
   const ready = new Int32Array(to.u.buffer, to.base + 4 * H_READY, 1);
@@ -94,7 +94,7 @@ function joined(to: WasmArena, bits: number): boolean {
     const now = Atomics.load(ready, 0);
     const left = until - performance.now();
     if ((now & bits) === bits) return true;
-    if (left <= 0) return false;
+    if (now & TEAM_ENDED || left <= 0) return false;
     Atomics.wait(ready, 0, now, left);
   }
 }
@@ -165,12 +165,10 @@ export class WasmEngine extends ArenaEngine<WasmArena> {
 
   /** How many members ran the last call (fewer than `threads` while workers start, for small passes or on a busy machine). */
   get lastMembers(): number {
-    const members = this.team ? Math.max(1, this.arena.u[this.headerWord(H_MEMBERS)]) : 1;
-    this.mostMembers = Math.max(this.mostMembers, members);
-    return members;
+    return this.team ? Math.max(1, this.arena.u[this.headerWord(H_MEMBERS)]) : 1;
   }
 
-  /** The most members a run of epochs got, or a call read by lastMembers (the browser tests read it). */
+  /** The most members a run of epochs got (the browser tests read it). */
   mostMembers = 1;
 
   /** How many workers wait in the arena's team now, ready for a job. */
@@ -294,15 +292,17 @@ export class WasmEngine extends ArenaEngine<WasmArena> {
     this.freeCores.stop();
     if (epochs > 0) {
       this.msPerEpoch = (performance.now() - this.runStarted) / epochs;
-      this.probe.ran(this.lastMembers, this.msPerEpoch);
+      const members = this.lastMembers;
+      this.mostMembers = Math.max(this.mostMembers, members);
+      this.probe.ran(members, this.msPerEpoch);
     }
     this.runStarted = 0;
   }
 
   /**
    * How many members run the next call: the host's instance and members − 1 workers (at most the
-   * limit). Workers join a new arena as they take its message (a worker's first start takes tens of
-   * milliseconds); the call waits for them, up to JOIN_WAIT_MS, rather than run without them.
+   * limit). Workers reach a new arena by following the team there, or (the first) by message; the
+   * call waits for them, up to JOIN_WAIT_MS, rather than run without them.
    */
   private setMembers(members: number): void {
     const n = Math.min(members, this.limit);
@@ -313,14 +313,7 @@ export class WasmEngine extends ArenaEngine<WasmArena> {
     // microseconds late, makes the next barrier's waiter sleep in turn, and so on (a convoy). Spin
     // briefly where cores are shared: there a spinning waiter takes the core its partner needs.
     words[this.headerWord(H_SPIN)] = this.freeCores.cores >= n ? SPIN_FREE : SPIN_SHARED;
-    const ready = new Int32Array(words.buffer, this.arena.base + 4 * H_READY, 1);
-    const until = performance.now() + JOIN_WAIT_MS;
-    for (;;) {
-      const bits = Atomics.load(ready, 0);
-      const left = until - performance.now();
-      if (bits & TEAM_ENDED || (~bits & ((1 << (n - 1)) - 1)) === 0 || left <= 0) return;
-      Atomics.wait(ready, 0, bits, left);
-    }
+    joined(this.arena, (1 << (n - 1)) - 1); // workers 1 … n − 1
   }
 
   dispose(): void {

@@ -44,7 +44,8 @@ async function compile(variant: CoreVariant, bytes: Uint8Array<ArrayBuffer>): Pr
   const module = await WebAssembly.compile(bytes);
   // One throwaway instance over a small memory tells where the static data ends.
   const shared = variant.startsWith('threads');
-  const memory = new WebAssembly.Memory({ initial: 1, maximum: shared ? 65536 : 1, shared });
+  // One page is enough to ask, and a maximum within any build's (a host may refuse to reserve 4 GiB).
+  const memory = new WebAssembly.Memory({ initial: 1, maximum: 1, shared });
   const { exports } = await WebAssembly.instantiate(module, { env: { memory, abort: () => {} } });
   const dataEnd = (exports.dataEnd as () => number)();
   return { variant, shared, fma: variant.endsWith('fma'), module, arenaBase: Math.ceil(dataEnd / 64) * 64 };
